@@ -1,0 +1,50 @@
+"""Settings read from the environment (NEWSRAG_*) and `.env`; only edges call get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "embeddinggemma-300m"  # resolved to the copy fetched by `python -m index fetch-model`
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSRAG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    index_dir: Path = Path("data/index")
+
+    # Embedding: DEFAULT_MODEL, any sentence-transformers model name, or a local path.
+    embed_model: str = DEFAULT_MODEL
+    model_cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/newsrag or ~/.cache/newsrag
+    embed_dtype: Literal["auto", "bfloat16", "float32"] = "auto"
+    embed_batch_size: int = 16
+    embed_dim: int | None = None  # Matryoshka truncation; None keeps the model's full size
+
+    chunk_max_chars: int = 500
+    user_dict: Path | None = None  # extra Kiwi words, one "word<TAB>TAG" per line
+
+    top_k: int = 8
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    max_chunks_per_article: int = 2
+    exact_search_max: int = 200_000  # past this many chunks the dense index turns approximate
+
+    llm_provider: Literal["none", "openai", "ollama"] = "none"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    openai_api_key: SecretStr | None = None
+    llm_timeout_s: float = 60.0
+
+    max_file_mb: int = 64  # larger files are refused with a message (split them)
+    upload_max_mb: int = 50
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,214 @@
+"""CLI: `python -m index {fetch-model,build,articles,search,related,eval,info}`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from errors import NewsRagError
+
+
+def hit_json(rank: int, h) -> dict:
+    c = h.chunk
+    return {"rank": rank, "score": round(h.score, 6), "article_id": c.article_id,
+            "chunk_id": c.chunk_id, "title": c.title, "outlet": c.outlet,
+            "published_at": c.published_at, "url": c.url, "text": c.text, "start": c.start,
+            "end": c.end, "copies": h.copies, "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank}
+
+
+def read_queries(path: Path, text_key: str = "text") -> list[tuple[str, str]]:
+    """Lines {"id": ..., "text": ...}; a bad line is an error naming the file and line."""
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                out.append((str(obj["id"]), str(obj[text_key])))
+            except (ValueError, KeyError, TypeError) as e:
+                raise NewsRagError(f"{path}:{n}: 질의 줄은 {{\"id\": ..., \"{text_key}\": ...}} "
+                                   f"형식이어야 합니다({e}).") from e
+    return out
+
+
+def add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date-from", default="", help="YYYY-MM-DD (inclusive)")
+    p.add_argument("--date-to", default="", help="YYYY-MM-DD (inclusive)")
+    p.add_argument("--outlet", action="append", default=[], help="repeatable")
+    p.add_argument("--region", action="append", default=[], help="repeatable, e.g. 충북")
+    p.add_argument("--org", action="append", default=[], help="repeatable organization name")
+    p.add_argument("--include-teasers", action="store_true")
+
+
+def filters_from(args):
+    from index.catalog import Filters
+
+    return Filters(date_from=args.date_from, date_to=args.date_to, outlets=tuple(args.outlet),
+                   regions=tuple(args.region), organizations=tuple(args.org),
+                   kinds=("main", "teaser") if args.include_teasers else ("main",))
+
+
+def build_parser(settings) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("fetch-model", help="fetch and verify the default embedding model")
+    for name, hlp in (("build", "rebuild vectors and BM25 from the catalog"),
+                      ("articles", "print the catalog's articles"),
+                      ("search", "hybrid search"), ("related", "articles like one article"),
+                      ("eval", "nDCG/Recall/MRR on labelled queries"), ("info", "index statistics")):
+        sp = sub.add_parser(name, help=hlp)
+        sp.add_argument("--index", type=Path, default=settings.index_dir)
+    sp = sub.choices["build"]
+    sp.add_argument("--rebuild", action="store_true", help="re-embed and re-tokenize every chunk")
+    sub.choices["articles"].add_argument("--json", action="store_true")
+    sp = sub.choices["search"]
+    sp.add_argument("query", nargs="?")
+    sp.add_argument("--queries", type=Path, help='JSONL lines {"id", "text"}')
+    sp.add_argument("--k", type=int, default=10)
+    sp.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    sp.add_argument("--json", action="store_true")
+    add_filter_args(sp)
+    sp = sub.choices["related"]
+    sp.add_argument("--article", required=True)
+    sp.add_argument("--k", type=int, default=10)
+    sp.add_argument("--json", action="store_true")
+    sp = sub.choices["eval"]
+    sp.add_argument("--queries", type=Path, required=True)
+    sp.add_argument("--qrels", type=Path, required=True)
+    sp.add_argument("--level", choices=("article", "chunk"), default="article")
+    sp.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    sp.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from config import get_settings
+
+    settings = get_settings()
+    args = build_parser(settings).parse_args(argv)
+    try:
+        return COMMANDS[args.cmd](settings, args)
+    except NewsRagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def cmd_fetch_model(settings, args) -> int:
+    from index.model import fetch_default_model
+    from wiring import model_cache_dir
+
+    path = fetch_default_model(model_cache_dir(settings), progress=True)
+    print(f"model ready: {path}")
+    return 0
+
+
+def cmd_build(settings, args) -> int:
+    from index.store import WriteLock
+    from ingest.__main__ import TqdmProgress
+    from wiring import build_embedder, build_tokenizer, open_writer
+
+    with WriteLock(args.index):
+        tokenizer, embedder = build_tokenizer(settings), build_embedder(settings)
+        writer = open_writer(settings, args.index, tokenizer, embedder)
+        progress = TqdmProgress(enabled=True)
+        try:
+            n = writer.rebuild(progress.on_chunks)
+        finally:
+            progress.close()
+            writer.close()
+    print(f"rebuilt generation {writer.generation}: {n} chunks")
+    return 0
+
+
+def cmd_articles(settings, args) -> int:
+    from index import catalog as cat
+
+    if not (args.index / cat.CATALOG_FILE).is_file():
+        from errors import IndexMissingError
+
+        raise IndexMissingError(str(args.index))
+    conn = cat.connect(args.index, readonly=True)
+    with cat.transaction(conn):
+        for article, n_chunks in cat.iter_articles(conn):
+            row = asdict(article) | {"n_chunks": n_chunks}
+            if args.json:
+                print(json.dumps(row, ensure_ascii=False))
+            else:
+                print(f"{article.article_id}\t{article.kind}\t{article.published_at[:10]}\t"
+                      f"{article.outlet}\t{article.title}")
+    return 0
+
+
+def open_searcher(settings, index: Path):
+    from wiring import build_embedder, build_tokenizer
+    from wiring import open_searcher as _open
+
+    return _open(settings, index, build_tokenizer(settings), build_embedder(settings))
+
+
+def cmd_search(settings, args) -> int:
+    if not args.query and not args.queries:
+        raise NewsRagError("질문을 주거나 --queries FILE.jsonl을 지정하세요.")
+    queries = read_queries(args.queries) if args.queries else [("q1", args.query)]
+    searcher = open_searcher(settings, args.index)
+    filters = filters_from(args)
+    for qid, text in queries:
+        hits = searcher.search(text, k=args.k, filters=filters, mode=args.mode)
+        out = {"query_id": qid, "query": text,
+               "hits": [hit_json(i, h) for i, h in enumerate(hits, start=1)]}
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(f"# {text}")
+            for h in out["hits"]:
+                print(f"{h['rank']:>2}. [{h['published_at'][:10]} {h['outlet']}] {h['title']} "
+                      f"({h['score']:.4f})\n    {h['text'][:120]}")
+    return 0
+
+
+def cmd_related(settings, args) -> int:
+    searcher = open_searcher(settings, args.index)
+    hits = searcher.related(args.article, k=args.k)
+    out = {"article_id": args.article, "hits": [hit_json(i, h) for i, h in enumerate(hits, 1)]}
+    print(json.dumps(out, ensure_ascii=False) if args.json else
+          "\n".join(f"{h['rank']:>2}. {h['title']} ({h['score']:.4f})" for h in out["hits"]))
+    return 0
+
+
+def cmd_eval(settings, args) -> int:
+    from index.evaluate import evaluate, read_qrels
+
+    qrels = read_qrels(args.qrels)
+    queries = read_queries(args.queries)
+    searcher = open_searcher(settings, args.index)
+    runs = {}
+    for qid, text in queries:
+        per_article = 1 if args.level == "article" else 100
+        hits = searcher.search(text, k=100, mode=args.mode, collapse=False, per_article=per_article)
+        ids = [h.chunk.article_id if args.level == "article" else h.chunk.chunk_id for h in hits]
+        runs[qid] = list(dict.fromkeys(ids))
+    metrics = evaluate(runs, {q: qrels[q] for q, _ in queries if q in qrels})
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for name, value in metrics.items():
+            print(f"{name}\t{value:.4f}" if name != "queries" else f"{name}\t{int(value)}")
+    return 0
+
+
+def cmd_info(settings, args) -> int:
+    from index.stats import index_stats
+
+    print(json.dumps(index_stats(args.index), ensure_ascii=False, indent=1))
+    return 0
+
+
+COMMANDS = {"fetch-model": cmd_fetch_model, "build": cmd_build, "articles": cmd_articles,
+            "search": cmd_search, "related": cmd_related, "eval": cmd_eval, "info": cmd_info}
+
+if __name__ == "__main__":
+    sys.exit(main())

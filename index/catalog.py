@@ -1,0 +1,300 @@
+"""The SQLite catalog: articles, chunks, source files, tags and near-duplicate buckets."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from schema import Article, Chunk
+
+CATALOG_FILE = "catalog.sqlite"
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources(
+  path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, n_articles INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS articles(
+  article_id TEXT PRIMARY KEY, ord INTEGER NOT NULL, source_path TEXT NOT NULL,
+  kind TEXT NOT NULL, title TEXT NOT NULL, subtitle TEXT NOT NULL, outlet TEXT NOT NULL,
+  reporter TEXT NOT NULL, published_at TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
+  regions TEXT NOT NULL, organizations TEXT NOT NULL, duplicate_of TEXT,
+  content_hash TEXT NOT NULL, minhash BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS art_source ON articles(source_path);
+CREATE INDEX IF NOT EXISTS art_date ON articles(published_at);
+CREATE INDEX IF NOT EXISTS art_outlet ON articles(outlet);
+CREATE INDEX IF NOT EXISTS art_dup ON articles(duplicate_of);
+CREATE TABLE IF NOT EXISTS tags(
+  tag TEXT NOT NULL, value TEXT NOT NULL, article_id TEXT NOT NULL,
+  PRIMARY KEY(tag, value, article_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tag_article ON tags(article_id);
+CREATE TABLE IF NOT EXISTS lsh(
+  band INTEGER NOT NULL, key INTEGER NOT NULL, article_id TEXT NOT NULL,
+  PRIMARY KEY(band, key, article_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS lsh_article ON lsh(article_id);
+CREATE TABLE IF NOT EXISTS chunks(
+  row INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT UNIQUE NOT NULL,
+  article_id TEXT NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+  text TEXT NOT NULL, tokens TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunk_article ON chunks(article_id);
+"""
+
+_ARTICLE_COLS = ("article_id, source_path, kind, title, subtitle, outlet, reporter, published_at, "
+                 "url, body, regions, organizations, duplicate_of")
+_CHUNK_SELECT = ("SELECT c.row, c.chunk_id, c.article_id, c.seq, c.text, c.start, c.\"end\", "
+                 "a.title, a.outlet, a.published_at, a.url, a.kind FROM chunks c "
+                 "JOIN articles a ON a.article_id = c.article_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Search filters; every field narrows the set of chunks considered."""
+
+    date_from: str = ""  # YYYY-MM-DD, inclusive
+    date_to: str = ""
+    outlets: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ("main",)
+    article_ids: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self == Filters(kinds=self.kinds) and self.kinds == ("main",)
+
+
+def connect(index_dir: Path, readonly: bool = False) -> sqlite3.Connection:
+    """Open the catalog in WAL mode so readers see the last commit while a writer works."""
+    path = index_dir / CATALOG_FILE
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                               isolation_level=None)
+    else:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        conn.execute("INSERT OR IGNORE INTO meta VALUES('schema_version', ?)", (SCHEMA_VERSION,))
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """One atomic unit: a write transaction, or a read snapshot that later commits do not change."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: str = "") -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))
+
+
+def source_hash(conn: sqlite3.Connection, path: str) -> str | None:
+    row = conn.execute("SELECT sha256 FROM sources WHERE path = ?", (path,)).fetchone()
+    return row[0] if row else None
+
+
+def set_source(conn: sqlite3.Connection, path: str, sha256: str, n_articles: int) -> None:
+    conn.execute("INSERT OR REPLACE INTO sources VALUES(?, ?, ?)", (path, sha256, n_articles))
+
+
+def article_ids_of_source(conn: sqlite3.Connection, path: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT article_id FROM articles WHERE source_path = ? ORDER BY ord", (path,))]
+
+
+def content_hash_of(conn: sqlite3.Connection, article_id: str) -> str | None:
+    row = conn.execute("SELECT content_hash FROM articles WHERE article_id = ?",
+                       (article_id,)).fetchone()
+    return row[0] if row else None
+
+
+def insert_article(conn: sqlite3.Connection, a: Article, content_hash: str,
+                   sig: np.ndarray, bands: Sequence[int]) -> None:
+    ord_ = int(get_meta(conn, "next_ord", "0"))
+    set_meta(conn, "next_ord", str(ord_ + 1))
+    conn.execute(
+        f"INSERT INTO articles({_ARTICLE_COLS}, ord, content_hash, minhash) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (a.article_id, a.source_path, a.kind, a.title, a.subtitle, a.outlet, a.reporter,
+         a.published_at, a.url, a.body, json.dumps(a.regions, ensure_ascii=False),
+         json.dumps(a.organizations, ensure_ascii=False), a.duplicate_of, ord_, content_hash,
+         sig.astype(np.uint32).tobytes()))
+    conn.executemany("INSERT OR IGNORE INTO tags VALUES(?,?,?)",
+                     [("region", r, a.article_id) for r in a.regions]
+                     + [("org", o, a.article_id) for o in a.organizations])
+    conn.executemany("INSERT OR IGNORE INTO lsh VALUES(?,?,?)",
+                     [(b, k, a.article_id) for b, k in enumerate(bands)])
+
+
+def delete_article(conn: sqlite3.Connection, article_id: str) -> list[int]:
+    """Delete an article with its chunks, tags and buckets; return the deleted chunk rows."""
+    rows = [r[0] for r in conn.execute("SELECT row FROM chunks WHERE article_id = ?", (article_id,))]
+    for table in ("chunks", "tags", "lsh", "articles"):
+        conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+    return rows
+
+
+def duplicate_candidates(conn: sqlite3.Connection,
+                         bands: Sequence[int]) -> list[tuple[str, str | None, np.ndarray]]:
+    """Articles sharing an LSH band with the signature: (id, duplicate_of, signature)."""
+    ids: set[str] = set()
+    for b, k in enumerate(bands):
+        ids.update(r[0] for r in conn.execute(
+            "SELECT article_id FROM lsh WHERE band = ? AND key = ?", (b, k)))
+    out = []
+    for aid in sorted(ids):
+        row = conn.execute("SELECT duplicate_of, minhash FROM articles WHERE article_id = ?",
+                           (aid,)).fetchone()
+        out.append((aid, row[0], np.frombuffer(row[1], dtype=np.uint32)))
+    return out
+
+
+def regroup_after_delete(conn: sqlite3.Connection, article_id: str) -> None:
+    """If a deleted article was canonical, its earliest remaining copy takes over the group."""
+    members = [r[0] for r in conn.execute(
+        "SELECT article_id FROM articles WHERE duplicate_of = ? ORDER BY ord", (article_id,))]
+    if not members:
+        return
+    head, rest = members[0], members[1:]
+    conn.execute("UPDATE articles SET duplicate_of = NULL WHERE article_id = ?", (head,))
+    conn.executemany("UPDATE articles SET duplicate_of = ? WHERE article_id = ?",
+                     [(head, m) for m in rest])
+
+
+def insert_chunks(conn: sqlite3.Connection, chunks: Sequence[Chunk],
+                  tokens: Sequence[Sequence[str]]) -> list[int]:
+    """Insert chunks and return their new stable row ids."""
+    rows = []
+    for c, toks in zip(chunks, tokens, strict=True):
+        cur = conn.execute(
+            'INSERT INTO chunks(chunk_id, article_id, seq, start, "end", text, tokens) '
+            "VALUES(?,?,?,?,?,?,?)",
+            (c.chunk_id, c.article_id, c.seq, c.start, c.end, c.text, " ".join(toks)))
+        rows.append(int(cur.lastrowid))
+    return rows
+
+
+def _chunk_from_row(r: Sequence) -> tuple[int, Chunk]:
+    return r[0], Chunk(chunk_id=r[1], article_id=r[2], seq=r[3], text=r[4], start=r[5],
+                       end=r[6], title=r[7], outlet=r[8], published_at=r[9], url=r[10],
+                       kind=r[11])
+
+
+def get_chunks(conn: sqlite3.Connection, rows: Iterable[int]) -> dict[int, Chunk]:
+    rows = list(rows)
+    out: dict[int, Chunk] = {}
+    for i in range(0, len(rows), 500):
+        part = rows[i:i + 500]
+        sql = f"{_CHUNK_SELECT} WHERE c.row IN ({','.join('?' * len(part))})"
+        out.update(_chunk_from_row(r) for r in conn.execute(sql, part))
+    return out
+
+
+def iter_chunk_rows(conn: sqlite3.Connection) -> Iterator[tuple[int, Chunk, list[str]]]:
+    """Every chunk in row order with its BM25 tokens."""
+    sql = _CHUNK_SELECT.replace("a.kind FROM", "a.kind, c.tokens FROM") + " ORDER BY c.row"
+    for r in conn.execute(sql):
+        row, chunk = _chunk_from_row(r)
+        yield row, chunk, r[12].split()
+
+
+def count_chunks(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+
+def _article_from_row(r: Sequence) -> Article:
+    return Article(article_id=r[0], source_path=r[1], kind=r[2], title=r[3], subtitle=r[4],
+                   outlet=r[5], reporter=r[6], published_at=r[7], url=r[8], body=r[9],
+                   regions=tuple(json.loads(r[10])), organizations=tuple(json.loads(r[11])),
+                   duplicate_of=r[12])
+
+
+def get_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Article]:
+    ids = list(ids)
+    out: dict[str, Article] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        sql = f"SELECT {_ARTICLE_COLS} FROM articles WHERE article_id IN ({','.join('?' * len(part))})"
+        out.update((r[0], _article_from_row(r)) for r in conn.execute(sql, part))
+    return out
+
+
+def iter_articles(conn: sqlite3.Connection) -> Iterator[tuple[Article, int]]:
+    """Every article in ingest order with its chunk count."""
+    sql = (f"SELECT {_ARTICLE_COLS}, (SELECT COUNT(*) FROM chunks c "
+           "WHERE c.article_id = articles.article_id) FROM articles ORDER BY ord")
+    for r in conn.execute(sql):
+        yield _article_from_row(r), r[13]
+
+
+def group_sizes(conn: sqlite3.Connection, canonical_ids: Iterable[str]) -> dict[str, int]:
+    """Number of near-duplicate copies linked to each canonical article."""
+    ids = list(canonical_ids)
+    if not ids:
+        return {}
+    sql = (f"SELECT duplicate_of, COUNT(*) FROM articles WHERE duplicate_of IN "
+           f"({','.join('?' * len(ids))}) GROUP BY duplicate_of")
+    return {r[0]: r[1] for r in conn.execute(sql, ids)}
+
+
+def filter_rows(conn: sqlite3.Connection, f: Filters) -> np.ndarray:
+    """Chunk rows allowed by the filters, as a sorted int64 array."""
+    where, args = ["1=1"], []
+    if f.date_from:
+        where.append("a.published_at >= ?")
+        args.append(f.date_from)
+    if f.date_to:
+        where.append("a.published_at < ?")
+        args.append(f.date_to + "\uffff")  # inclusive of the whole last day
+    for col, values in (("a.outlet", f.outlets), ("a.kind", f.kinds), ("a.article_id", f.article_ids)):
+        if values:
+            where.append(f"{col} IN ({','.join('?' * len(values))})")
+            args.extend(values)
+    for tag, values in (("region", f.regions), ("org", f.organizations)):
+        if values:
+            where.append(f"a.article_id IN (SELECT article_id FROM tags WHERE tag = ? "
+                         f"AND value IN ({','.join('?' * len(values))}))")
+            args.extend([tag, *values])
+    sql = ("SELECT c.row FROM chunks c JOIN articles a ON a.article_id = c.article_id "
+           f"WHERE {' AND '.join(where)} ORDER BY c.row")
+    return np.fromiter((r[0] for r in conn.execute(sql, args)), dtype=np.int64)
+
+
+def row_groups(conn: sqlite3.Connection, rows: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """row -> (article id, canonical article id of its near-duplicate group)."""
+    rows = list(rows)
+    out: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(rows), 500):
+        part = rows[i:i + 500]
+        sql = ("SELECT c.row, a.article_id, COALESCE(a.duplicate_of, a.article_id) FROM chunks c "
+               f"JOIN articles a ON a.article_id = c.article_id WHERE c.row IN ({','.join('?' * len(part))})")
+        out.update((r[0], (r[1], r[2])) for r in conn.execute(sql, part))
+    return out
+
+
+def chunks_of_article(conn: sqlite3.Connection, article_id: str) -> list[Chunk]:
+    sql = f"{_CHUNK_SELECT} WHERE c.article_id = ? ORDER BY c.seq"
+    return [_chunk_from_row(r)[1] for r in conn.execute(sql, (article_id,))]
+
+
+def canonical_of(conn: sqlite3.Connection, article_id: str) -> str | None:
+    row = conn.execute("SELECT COALESCE(duplicate_of, article_id) FROM articles WHERE article_id = ?",
+                       (article_id,)).fetchone()
+    return row[0] if row else None

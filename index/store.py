@@ -1,0 +1,151 @@
+"""Index generations on disk: atomic publish, checksummed manifest, one-writer lock."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+
+from errors import IndexCorruptError, IndexLockedError, IndexMismatchError
+from index.dense import DENSE_FILE, load_dense, save_dense
+from index.sparse import BM25_DIR, SparseIndex, load_sparse, save_sparse
+
+GEN_DIR = "gen"
+MANIFEST = "manifest.json"
+LOCK_FILE = "write.lock"
+FORMAT = 1
+REBUILD_HINT = "`python -m index build --index {dir} --rebuild`로 인덱스를 다시 만드세요."
+
+
+@dataclass
+class Generation:
+    number: int
+    manifest: dict
+    dense: faiss.Index
+    sparse: SparseIndex
+
+
+class WriteLock:
+    """An exclusive, non-blocking lock file: a second writer gets a clear message at once."""
+
+    def __init__(self, index_dir: Path) -> None:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        self._path = index_dir / LOCK_FILE
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriteLock:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            os.close(fd)
+            raise IndexLockedError(
+                f"다른 프로세스가 인덱스({self._path.parent})에 쓰는 중입니다. "
+                "그 작업이 끝난 뒤 다시 실행하세요.") from e
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def gen_path(index_dir: Path, number: int) -> Path:
+    return index_dir / GEN_DIR / f"{number:06d}"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_tree(directory: Path) -> None:
+    for p in sorted(directory.rglob("*")) + [directory]:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_generation(index_dir: Path, number: int, dense: faiss.Index, sparse: SparseIndex,
+                     manifest: dict) -> Path:
+    """Write a complete generation into a temp folder, then rename it into place."""
+    final = gen_path(index_dir, number)
+    tmp = final.with_name(f".tmp-{number:06d}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_dense(dense, tmp / DENSE_FILE)
+    save_sparse(sparse, tmp / BM25_DIR)
+    files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+    full = {**manifest, "format": FORMAT, "generation": number, "files": files,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    (tmp / MANIFEST).write_text(json.dumps(full, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(tmp)
+    shutil.rmtree(final, ignore_errors=True)  # a leftover from a run killed after rename
+    os.replace(tmp, final)
+    return final
+
+
+def read_manifest(index_dir: Path, number: int) -> dict:
+    path = gen_path(index_dir, number) / MANIFEST
+    hint = REBUILD_HINT.format(dir=index_dir)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise IndexCorruptError(f"인덱스 파일이 없습니다: {path}. {hint}") from e
+    except (OSError, ValueError) as e:
+        raise IndexCorruptError(f"인덱스 목록 파일이 손상되었습니다: {path}. {hint}") from e
+
+
+def load_generation(index_dir: Path, number: int, verify: bool = True) -> Generation:
+    """Load a generation; every file is checked against the manifest's sha256 first."""
+    manifest = read_manifest(index_dir, number)
+    base = gen_path(index_dir, number)
+    hint = REBUILD_HINT.format(dir=index_dir)
+    for rel, digest in manifest.get("files", {}).items():
+        path = base / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"인덱스 파일이 없습니다: {path}. {hint}")
+        if verify and _sha256(path) != digest:
+            raise IndexCorruptError(f"인덱스 파일이 손상되었습니다(체크섬 불일치): {path}. {hint}")
+    try:
+        dense = load_dense(base / DENSE_FILE)
+        sparse = load_sparse(base / BM25_DIR)
+    except (RuntimeError, OSError, ValueError, KeyError) as e:
+        raise IndexCorruptError(f"인덱스 파일을 읽을 수 없습니다: {base} ({e}). {hint}") from e
+    return Generation(number, manifest, dense, sparse)
+
+
+def check_compatible(manifest: dict, expected: dict, index_dir: Path) -> None:
+    """Refuse an index built with another model or tokenizer than the current settings."""
+    for key, want in expected.items():
+        have = manifest.get(key)
+        if have != want:
+            raise IndexMismatchError(
+                f"인덱스가 현재 설정과 다릅니다: {key} = {have!r} (인덱스) / {want!r} (현재 설정). "
+                + REBUILD_HINT.format(dir=index_dir))
+
+
+def prune_generations(index_dir: Path, keep: set[int]) -> None:
+    """Remove generations not in keep, and temp folders left by killed writers."""
+    root = index_dir / GEN_DIR
+    if not root.is_dir():
+        return
+    for p in root.iterdir():
+        if p.name.startswith(".tmp-") or (p.name.isdigit() and int(p.name) not in keep):
+            shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,303 @@
+"""Cut one scraped news page (plain text or HTML) into clean ParsedArticle records."""
+
+from __future__ import annotations
+
+import copy
+import re
+import statistics
+from dataclasses import dataclass
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from ingest.clean import (
+    Line,
+    drop_noise,
+    ends_prose,
+    is_boilerplate,
+    is_list_heading,
+    line_key,
+    normalize_line,
+    page_lines,
+)
+from ingest.meta import (
+    clean_reporter,
+    find_published_at,
+    outlet_from_line,
+    parse_datetime_ko,
+    reporter_from_line,
+    split_byline,
+)
+from schema import ParsedArticle
+
+TITLE_MAX = 60  # derived titles (pages without a headline) are cut at a word boundary
+TEASER_MIN = 80  # a teaser has a lead line this long; headline-only lists have none
+BODY_MIN = 40  # a non-sentence line this long still counts as body (a lead cut mid-word)
+SENTENCE_MIN = 8  # "세부 계획은 하반기에 나온다." closing a body is a sentence, not a footer
+_LIST_MARKS = "△▲◇◆■□●○▶►▷*※·ㆍ-"
+_CUT_END = re.compile(r"[가-힣A-Za-z0-9,·ㆍ]$")
+_SENTENCE_END = re.compile(r"[.!?。][\"'”’)\]」』]*$")
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?][\"'”’)\]」』]*)(?=\s|$)")
+_PARENS = re.compile(r"\s?\([^()]*\)")
+_OUTLET_TAIL = re.compile(r"(일보|뉴스|신문|타임스|타임즈|저널|방송|미디어|\.com|\.kr|\.net)$")
+_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section",
+           "article", "dd", "dt", "blockquote", "pre", "table", "ul", "ol", "figcaption")
+_DROP_XPATH = ("//script|//style|//noscript|//nav|//footer|//header|//aside|//form|//iframe"
+               "|//svg|//button|//select|//template")
+
+
+@dataclass(frozen=True, slots=True)
+class PageHints:
+    """Metadata an HTML page states in its markup; empty fields defer to the text."""
+
+    title: str = ""
+    outlet: str = ""
+    reporter: str = ""
+    published_at: str = ""
+    fallback_date: str = ""  # trafilatura's markup date: used only when the text has none
+    url: str = ""
+
+
+def parse_text_page(text: str) -> list[ParsedArticle]:
+    """A plain-text scrape (like the seeds) -> its articles: main article(s) first, then teasers."""
+    return _parse_lines(page_lines(text), PageHints())
+
+
+def _parse_lines(lines: list[Line], hints: PageHints) -> list[ParsedArticle]:
+    main, trailer = _split_trailer(lines)
+    articles = _parse_main(main, hints)
+    bodies = {a.body for a in articles}
+    return articles + [t for t in _parse_teasers(trailer) if t.body not in bodies]
+
+
+def _split_trailer(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """Split at the first "랭킹 뉴스"-style heading that follows body text."""
+    seen_prose = False
+    for i, line in enumerate(lines):
+        if seen_prose and is_list_heading(line.text):
+            return lines[:i], lines[i:]
+        seen_prose = seen_prose or (not line.bullet and ends_prose(line.text))
+    return lines, []
+
+
+def _skip_header_lists(lines: list[Line]) -> list[str]:
+    """Drop list headings met before the body together with the bullet items under them."""
+    out, in_list = [], False
+    for line in lines:
+        if is_list_heading(line.text):
+            in_list = True
+            continue
+        in_list = in_list and line.bullet
+        if not in_list:
+            out.append(line.text)
+    return out
+
+
+def _parse_main(lines: list[Line], hints: PageHints) -> list[ParsedArticle]:
+    raw = _skip_header_lists(lines)
+    kept = drop_noise(raw)
+    if _is_digest(kept):
+        return _split_digest(kept)
+    start = next((i for i, t in enumerate(kept) if ends_prose(t)), None)
+    if start is None:
+        start = next((i for i, t in enumerate(kept) if len(t) >= BODY_MIN), None)
+    if start is None:
+        return []
+    end = max(i for i in range(start, len(kept)) if _is_body_line(kept[i]))
+    title, subtitle = _title_and_subtitle(kept[:start], hints.title)
+    dateline_outlet, byline_reporter, first = split_byline(kept[start])
+    body = ([first] if first else []) + kept[start + 1:end + 1]
+    if not body:
+        return []
+    outlet = next((o for o in map(outlet_from_line, raw) if o), "")
+    return [ParsedArticle(
+        title=title or derive_title(body[0]), body="\n\n".join(body), subtitle=subtitle,
+        outlet=hints.outlet or dateline_outlet or outlet,
+        reporter=byline_reporter or _find_reporter(raw) or hints.reporter,
+        published_at=hints.published_at or find_published_at(raw) or hints.fallback_date,
+        url=hints.url)]
+
+
+def _is_body_line(line: str) -> bool:
+    """After the lede, any sentence (however short) or long line is still body."""
+    return ends_prose(line, min_len=SENTENCE_MIN) or len(line) >= BODY_MIN
+
+
+def _find_reporter(lines: list[str]) -> str:
+    """The name on the page's first byline line; "" for none or a CMS placeholder."""
+    for i, line in enumerate(lines):
+        name = reporter_from_line(line)
+        if name is not None:
+            return name
+        if line == "기자" and i and len(lines[i - 1]) <= 10:  # "최고 관리자" / "기자"
+            return clean_reporter(lines[i - 1])
+    return ""
+
+
+def _same_text(a: str, b: str) -> bool:
+    ka, kb = line_key(a), line_key(b)
+    return bool(ka and kb) and (ka in kb or kb in ka)
+
+
+def _title_and_subtitle(header: list[str], hint: str) -> tuple[str, str]:
+    """The headline and the subtitle lines above the body; section names and captions are not."""
+    named = [t for t in header if len(t) >= 8 and (" " in t or len(t) >= 12)]
+    title = hint or (named[0] if named else "")
+    subtitles = [t for t in named if not _same_text(t, title)]
+    return title, "\n".join(subtitles)
+
+
+def derive_title(text: str) -> str:
+    """A title for a page without a headline: its first sentence, cut at a word boundary."""
+    text = text.lstrip(_LIST_MARKS + " ")
+    m = _FIRST_SENTENCE.match(text)
+    title = _PARENS.sub("", m.group(1) if m else text).strip()
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1]
+    if len(title) > TITLE_MAX:
+        cut = title.rfind(" ", 0, TITLE_MAX + 1)
+        title = title[: cut if cut > 0 else TITLE_MAX]
+    return title.rstrip(" ,·")
+
+
+def _is_cut(line: str) -> bool:
+    """A prose line that stops mid-word, as leads truncated at a fixed length do."""
+    return not line.startswith(tuple(_LIST_MARKS)) and bool(_CUT_END.search(line))
+
+
+def _cut_segments(lines: list[str]) -> list[list[str]]:
+    segments, current = [], []
+    for line in lines:
+        current.append(line)
+        if _is_cut(line):
+            segments.append(current)
+            current = []
+    return segments + ([current] if current else [])
+
+
+def _segment_chars(segment: list[str]) -> int:
+    return len("\n".join(segment))
+
+
+def _is_digest(lines: list[str]) -> bool:
+    """Many leads glued together: several sentences followed by a line cut mid-word, in
+    stretches of near-equal length (every lead truncated at the same character count)."""
+    cuts = sum(1 for prev, line in zip(lines, lines[1:], strict=False)
+               if _is_cut(line) and _SENTENCE_END.search(prev))
+    if cuts < 3:
+        return False
+    sizes = [_segment_chars(s) for s in _cut_segments(lines) if _is_cut(s[-1])]
+    median = statistics.median(sizes)
+    return sum(0.75 * median <= n <= 1.1 * median for n in sizes) >= 0.75 * len(sizes)
+
+
+def _split_digest(lines: list[str]) -> list[ParsedArticle]:
+    """One article per lead: a lead ends where a line is cut, or where adding the next line
+    would exceed the common truncation length (a lead that happened to end on a sentence)."""
+    cap = 1.1 * statistics.median(
+        _segment_chars(s) for s in _cut_segments(lines) if _is_cut(s[-1]))
+    leads, current = [], []
+    for line in lines:
+        if current and _segment_chars([*current, line]) > cap:
+            leads.append(current)
+            current = []
+        current.append(line)
+        if _is_cut(line):
+            leads.append(current)
+            current = []
+    leads += [current] if current else []
+    return [ParsedArticle(title=derive_title(lead[0]), body="\n\n".join(lead)) for lead in leads]
+
+
+def _parse_teasers(trailer: list[Line]) -> list[ParsedArticle]:
+    """Teasers after a list heading: a headline line followed by a long lead line."""
+    out, seen = [], set()
+    for i, line in enumerate(trailer):
+        text = line.text
+        if line.bullet or len(text) < TEASER_MIN or is_boilerplate(text) or is_list_heading(text):
+            continue
+        outlet, reporter, body = split_byline(text)
+        prev = trailer[i - 1].text if i else ""
+        named = 5 <= len(prev) < TEASER_MIN and not (is_boilerplate(prev) or is_list_heading(prev))
+        title = prev if named else derive_title(body)
+        if body and (title, body) not in seen:
+            seen.add((title, body))
+            out.append(ParsedArticle(title=title, body=body, outlet=outlet, reporter=reporter,
+                                     kind="teaser"))
+    return out
+
+
+def parse_html_page(html: str, url: str = "") -> list[ParsedArticle]:
+    """An HTML page -> its articles: trafilatura finds the main text and metadata, then the
+    text gets the same Korean cleaning as text pages; lxml text is the fallback."""
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if not html.strip():
+        return []
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    doc = trafilatura.bare_extraction(
+        html, url=url or None, with_metadata=True, include_comments=False,
+        include_tables=False, include_images=False,
+        date_extraction_params={"extensive_search": False, "original_date": True})
+    hints = _html_hints(tree, url, doc)
+    text = (doc.text or "") if doc else ""
+    articles = _parse_lines(page_lines(text), hints) if text.strip() else []
+    return articles or _parse_lines(page_lines(_tree_text(tree)), hints)
+
+
+def _meta(tree: lxml.html.HtmlElement, *keys: str) -> str:
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key in keys and (content := normalize_line(el.get("content") or "")):
+            return content
+    return ""
+
+
+def _html_hints(tree: lxml.html.HtmlElement, url: str, doc: object) -> PageHints:
+    """Title, outlet, author, date and URL from meta tags, then from trafilatura's metadata."""
+    site = _meta(tree, "og:site_name") or normalize_line(getattr(doc, "sitename", "") or "")
+    title = _meta(tree, "og:title", "twitter:title") or getattr(doc, "title", "") or ""
+    author = _meta(tree, "author", "article:author", "dable:author", "byl") or getattr(
+        doc, "author", "") or ""
+    published = _meta(tree, "article:published_time", "og:article:published_time",
+                      "datepublished", "pubdate", "publishdate", "dc.date.issued")
+    canonical = next((el.get("href", "") for el in tree.iter("link")
+                      if (el.get("rel") or "").lower() == "canonical"), "")
+    return PageHints(
+        title=_clean_title(normalize_line(title), site), outlet=site,
+        reporter=_reporter_from_author(author, site),
+        published_at=parse_datetime_ko(published),
+        fallback_date=parse_datetime_ko(getattr(doc, "date", "") or ""),
+        url=url or _meta(tree, "og:url") or canonical)
+
+
+def _clean_title(title: str, site: str) -> str:
+    """og:title without its " | 사이트" / " - 사이트" / " < 섹션 < 기사본문" tail."""
+    title = title.split(" < ")[0]
+    for sep in (" | ", " - ", " :: ", " – ", " — "):
+        head, _, tail = title.rpartition(sep)
+        if head and ((site and site in tail) or _OUTLET_TAIL.search(tail)):
+            title = head
+    return title.strip()
+
+
+def _reporter_from_author(author: str, site: str) -> str:
+    author = re.sub(r"\S+@\S+", "", normalize_line(author)).strip()
+    m = re.match(r"^([가-힣]{2,4})(?:\s*(?:기자|특파원|선임기자))?$", author)
+    return clean_reporter(m.group(1)) if m and author != site else ""
+
+
+def _tree_text(tree: lxml.html.HtmlElement) -> str:
+    """Page text with one line per block element and "• " before list items."""
+    tree = copy.deepcopy(tree)
+    for bad in tree.xpath(_DROP_XPATH):
+        bad.drop_tree()
+    for el in tree.iter(*_BLOCKS):
+        el.tail = "\n" + (el.tail or "")
+        if el.tag != "br":
+            el.text = ("\n• " if el.tag == "li" else "\n") + (el.text or "")
+    return tree.text_content()
+

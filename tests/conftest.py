@@ -1,0 +1,91 @@
+"""Shared fixtures: heavy objects (Kiwi, the embedding model) are built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+CORPORA = REPO.parent / "shared" / "corpora"
+SAMPLE = REPO / "data" / "sample"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def kiwi():
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    if not SEEDS.is_dir():
+        raise RuntimeError(f"seed pages not found at {SEEDS}: clone with ../shared beside the repo")
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def tokenizer(kiwi):
+    from index.korean import KoreanTokenizer
+
+    return KoreanTokenizer(kiwi)
+
+
+@pytest.fixture(scope="session")
+def hash_embedder():
+    from index.embed import HashEmbedder
+
+    return HashEmbedder(dim=64)
+
+
+@pytest.fixture
+def make_writer(kiwi, tokenizer):
+    """Factory for an IndexWriter over a folder; closes what it opened."""
+    from index.writer import IndexWriter
+
+    opened = []
+
+    def make(index_dir: Path, embedder, chunk_max_chars: int = 300, exact_search_max: int = 10**6):
+        w = IndexWriter(index_dir, kiwi=kiwi, tokenizer=tokenizer, embedder=embedder,
+                        chunk_max_chars=chunk_max_chars, exact_search_max=exact_search_max)
+        opened.append(w)
+        return w
+
+    yield make
+    for w in opened:
+        w.close()
+
+
+@pytest.fixture(scope="session")
+def default_model_dir() -> Path:
+    """The verified default embedding model; a fresh machine fetches it once into the user cache."""
+    from index.model import default_cache_dir, fetch_default_model
+
+    return fetch_default_model(default_cache_dir(), progress=False)
+
+
+@pytest.fixture(scope="session")
+def embedder(default_model_dir: Path):
+    """The real default embedder, loaded once per session (offline, from the local cache)."""
+    from index.embed import load_embedder
+
+    return load_embedder(str(default_model_dir))
+
+
+@pytest.fixture(scope="session")
+def seed_lines(seeds_dir: Path) -> dict[str, list[str]]:
+    """Each seed page's raw lines (index 0 is line 1), keyed by its prefix ("000" … "004")."""
+    return {p.name[:3]: p.read_text(encoding="utf-8").split("\n")
+            for p in sorted(seeds_dir.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def seed_articles(seeds_dir: Path) -> dict[str, list]:
+    """Each seed page parsed by ingest.page.parse_text_page, keyed by its prefix."""
+    from ingest.page import parse_text_page
+
+    return {p.name[:3]: parse_text_page(p.read_text(encoding="utf-8"))
+            for p in sorted(seeds_dir.glob("*.txt"))}

@@ -1,0 +1,64 @@
+"""Pure fusion and shaping functions, BM25 and FAISS wrappers on tiny inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.dense import (
+    add_vectors, load_dense, new_approximate_index, new_exact_index, remove_rows, save_dense,
+    search_dense,
+)
+from index.hybrid import cap_per_group, rrf
+from index.sparse import build_sparse, load_sparse, save_sparse, search_sparse
+
+
+def test_rrf_golden():
+    fused = rrf([[10, 20, 30], [30, 10]], weights=[1.0, 2.0], k=60)
+    assert [r for r, _ in fused] == [30, 10, 20]  # 1/63 + 2/61 edges out 1/61 + 2/62
+    assert abs(dict(fused)[30] - (1 / 63 + 2 / 61)) < 1e-12
+
+
+def test_cap_per_group_keeps_best_member_only():
+    rows = [1, 2, 3, 4, 5, 6]
+    member = {1: "a", 2: "b", 3: "a", 4: "a", 5: "c", 6: "b"}
+    group = {1: "a", 2: "a", 3: "a", 4: "a", 5: "c", 6: "a"}  # b is a copy of a
+    assert cap_per_group(rows, group, member, 2, k=10) == [(1, "a"), (3, "a"), (5, "c")]
+    assert cap_per_group(rows, group, member, 2, k=2) == [(1, "a"), (3, "a")]
+
+
+def test_sparse_roundtrip_filter_and_unknown_terms(tmp_path):
+    idx = build_sparse(np.array([5, 9, 12]), [["충북", "바이오"], ["야구"], ["충북", "예산", "예산"]])
+    save_sparse(idx, tmp_path / "bm25")
+    idx = load_sparse(tmp_path / "bm25")
+    rows, scores = search_sparse(idx, ["충북", "예산"], k=10)
+    assert rows.tolist() == [12, 5] and scores[0] > scores[1] > 0
+    assert search_sparse(idx, ["충북"], k=10, allowed=np.array([5]))[0].tolist() == [5]
+    assert search_sparse(idx, ["없는말"], k=10)[0].tolist() == []
+
+
+def test_dense_exact_roundtrip_remove_and_filter(tmp_path):
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(50, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = new_exact_index(16)
+    add_vectors(index, np.arange(100, 150), vecs)
+    save_dense(index, tmp_path / "d.faiss")
+    index = load_dense(tmp_path / "d.faiss")
+    rows, scores = search_dense(index, vecs[7], k=3)
+    assert rows[0] == 107 and abs(scores[0] - 1.0) < 1e-5
+    remove_rows(index, np.array([107]))
+    assert 107 not in search_dense(index, vecs[7], k=5)[0]
+    allowed = np.array([120, 121])
+    assert sorted(search_dense(index, vecs[7], k=10, allowed=allowed)[0].tolist()) == [120, 121]
+
+
+def test_dense_approximate_finds_itself_and_respects_selective_filter():
+    rng = np.random.default_rng(1)
+    vecs = rng.normal(size=(3000, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = new_approximate_index(vecs)
+    add_vectors(index, np.arange(3000), vecs)
+    hits = sum(search_dense(index, vecs[i], k=1)[0][0] == i for i in range(0, 3000, 100))
+    assert hits >= 28
+    allowed = np.array([5, 1500, 2999])
+    assert sorted(search_dense(index, vecs[0], k=10, allowed=allowed)[0].tolist()) == [5, 1500, 2999]

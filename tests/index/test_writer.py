@@ -1,0 +1,138 @@
+"""Catalog writes: idempotent re-ingest, updates, deletes, duplicates, atomic generations."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from errors import IndexLockedError
+from index import catalog as cat
+from index.build import ingest_sources
+from index.store import WriteLock, gen_path
+
+BODY = ("충북도는 12일 청주 오송에서 바이오 클러스터 협의회를 열고 2027년까지 400억원을 투입하기로 했다. "
+        "도는 충북테크노파크와 함께 입주기업 30곳의 기술개발을 지원한다. ")
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def rows(n: int, prefix: str = "r") -> list[dict]:
+    topics = ["반도체 공장 증설", "프로야구 개막전", "한국은행 기준금리 동결", "제주 관광객 증가",
+              "울산 수소차 실증", "강원 디지털헬스케어 특구"]
+    return [{"id": f"{prefix}{i}", "title": f"{topics[i % len(topics)]} 소식 {i}",
+             "body": f"{topics[i % len(topics)]}에 관한 {i}번째 기사다. " * (3 + i % 4),
+             "date": f"2025-0{1 + i % 9}-1{i % 10}", "source": f"매체{i % 3}"} for i in range(n)]
+
+
+def snapshot(index_dir: Path) -> list[tuple]:
+    conn = cat.connect(index_dir, readonly=True)
+    try:
+        return [(a.article_id, a.body, a.duplicate_of, n) for a, n in cat.iter_articles(conn)]
+    finally:
+        conn.close()
+
+
+def ingest(writer, *paths, **kw):
+    return ingest_sources(writer, list(paths), max_file_bytes=2**20, **kw)
+
+
+def test_reingest_is_idempotent(tmp_path, make_writer, hash_embedder):
+    src = write_jsonl(tmp_path / "a.jsonl", rows(8))
+    idx = tmp_path / "idx"
+    first = ingest(make_writer(idx, hash_embedder), src)
+    assert (first.totals.added, first.files_read) == (8, 1)
+    before, gen = snapshot(idx), cat.get_meta(cat.connect(idx), "generation")
+    second = ingest(make_writer(idx, hash_embedder), src)
+    assert (second.totals.added, second.totals.unchanged, second.files_unchanged) == (0, 8, 1)
+    assert snapshot(idx) == before
+    assert cat.get_meta(cat.connect(idx), "generation") == gen  # nothing republished
+
+
+def test_changed_file_replaces_its_articles(tmp_path, make_writer, hash_embedder):
+    src = write_jsonl(tmp_path / "a.jsonl", rows(5))
+    idx = tmp_path / "idx"
+    ingest(make_writer(idx, hash_embedder), src)
+    new = rows(5)[:3]
+    new[0]["body"] = BODY
+    write_jsonl(src, new)
+    report = ingest(make_writer(idx, hash_embedder), src)
+    t = report.totals
+    assert (t.added, t.updated, t.unchanged, t.deleted) == (0, 1, 2, 2)
+    snap = snapshot(idx)
+    assert [r[0] for r in snap] == ["r1", "r2", "r0"]
+    conn = cat.connect(idx)
+    assert cat.count_chunks(conn) == sum(r[3] for r in snap)
+    n_dense = int(json.loads((gen_path(idx, int(cat.get_meta(conn, "generation"))) / "manifest.json")
+                             .read_text())["chunk_count"])
+    assert n_dense == cat.count_chunks(conn)
+
+
+def test_near_duplicates_are_grouped_and_regrouped_on_delete(tmp_path, make_writer, hash_embedder):
+    a = write_jsonl(tmp_path / "a.jsonl", [{"id": "w1", "title": "원본", "body": BODY, "source": "한빛"}])
+    b = write_jsonl(tmp_path / "b.jsonl", [
+        {"id": "w2", "title": "전재", "body": "[지역정책신문] " + BODY.replace("30곳", "30개"), "source": "지역"},
+        {"id": "w3", "title": "전재2", "body": BODY + "홍길동 기자", "source": "바이오"},
+        {"id": "x", "title": "다른 기사", "body": "프로야구 개막전이 열렸다. " * 5}])
+    idx = tmp_path / "idx"
+    report = ingest(make_writer(idx, hash_embedder), a, b)
+    assert report.totals.duplicates == 2
+    assert {r[0]: r[2] for r in snapshot(idx)} == {"w1": None, "w2": "w1", "w3": "w1", "x": None}
+    write_jsonl(a, [{"id": "w9", "title": "무관", "body": "제주 감귤 수확이 시작됐다. " * 5}])
+    ingest(make_writer(idx, hash_embedder), a)
+    groups = {r[0]: r[2] for r in snapshot(idx)}
+    assert groups["w2"] is None and groups["w3"] == "w2" and "w1" not in groups
+
+
+def test_bad_file_is_skipped_and_rest_of_batch_goes_on(tmp_path, make_writer, hash_embedder):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_jsonl(folder / "good.jsonl", rows(3))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "pic.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    (folder / "notes.docx").write_bytes(b"x")
+    idx = tmp_path / "idx"
+    report = ingest(make_writer(idx, hash_embedder), folder)
+    assert report.totals.added == 3
+    assert sorted(Path(e.path).name for e in report.skipped) == ["empty.txt", "notes.docx", "pic.txt"]
+    assert all(str(folder) in str(e) for e in report.skipped)
+
+
+def test_failed_commit_leaves_previous_index(tmp_path, make_writer, hash_embedder, monkeypatch):
+    idx = tmp_path / "idx"
+    ingest(make_writer(idx, hash_embedder), write_jsonl(tmp_path / "a.jsonl", rows(4)))
+    before = snapshot(idx)
+    writer = make_writer(idx, hash_embedder)
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("index.store.save_dense", boom)
+    with pytest.raises(OSError):
+        ingest(writer, write_jsonl(tmp_path / "b.jsonl", rows(3, prefix="new")))
+    assert snapshot(idx) == before
+    monkeypatch.undo()
+    report = ingest(writer, tmp_path / "b.jsonl")
+    assert report.totals.added == 3 and len(snapshot(idx)) == 7
+    assert not list((idx / "gen").glob(".tmp-*"))  # the failed attempt's temp folder is pruned
+
+
+def test_second_writer_is_refused(tmp_path):
+    with WriteLock(tmp_path):
+        with pytest.raises(IndexLockedError, match="쓰는 중"):
+            with WriteLock(tmp_path):
+                pass
+
+
+def test_generations_are_pruned(tmp_path, make_writer, hash_embedder):
+    idx = tmp_path / "idx"
+    for i in range(4):
+        ingest(make_writer(idx, hash_embedder), write_jsonl(tmp_path / f"{i}.jsonl", rows(2, f"g{i}")))
+    assert sorted(p.name for p in (idx / "gen").iterdir()) == ["000003", "000004"]
+    shutil.rmtree(idx / "gen" / "000003")
+    assert len(snapshot(idx)) == 8
