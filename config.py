@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     max_chunks_per_article: int = 2
     exact_search_max: int = 200_000  # past this many chunks the dense index turns approximate
 
+    answer_min_score: float = 0.45  # extractive answers below this say "not found"
+
     llm_provider: Literal["none", "openai", "ollama"] = "none"
     llm_base_url: str | None = None
     llm_model: str | None = None

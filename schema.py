@@ -115,3 +115,37 @@ def write_jsonl(path: Path, records: Iterable[Any]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class BriefItem:
+    """One cited line of a briefing: a bullet, a figure or a timeline event."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    date: str = ""  # timeline: YYYY, YYYY-MM or YYYY-MM-DD
+    figure: str = ""  # key figures: the amount, share or count itself
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    article_id: str
+    title: str
+    outlet: str
+    published_at: str
+    url: str
+    copies: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    topic: str
+    date_from: str
+    date_to: str
+    summary: tuple[BriefItem, ...]
+    figures: tuple[BriefItem, ...]
+    timeline: tuple[BriefItem, ...]
+    organizations: tuple[tuple[str, int], ...]
+    regions: tuple[tuple[str, int], ...]
+    sources: tuple[SourceRef, ...]
+    backend: str = "extractive"

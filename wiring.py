@@ -45,3 +45,16 @@ def open_writer(settings: Settings, index_dir: Path, tokenizer: KoreanTokenizer,
 def open_searcher(settings: Settings, index_dir: Path, tokenizer: KoreanTokenizer,
                   embedder: Embedder) -> Searcher:
     return Searcher(index_dir, embedder, tokenizer, search_params(settings))
+
+
+def build_llm_answerer(settings: Settings):
+    """The configured chat model wrapped for cited answers, or None for extractive only."""
+    if settings.llm_provider == "none":
+        return None
+    from answer.chain import LLMAnswerer, build_chat_model
+    from prompts import load_prompt
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    llm = build_chat_model(settings.llm_provider, settings.llm_base_url, settings.llm_model, key,
+                           settings.llm_timeout_s)
+    return LLMAnswerer(llm, load_prompt("answer.ko", {"question", "context"}))

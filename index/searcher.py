@@ -16,7 +16,7 @@ from index.dense import search_dense
 from index.embed import Embedder
 from index.hybrid import cap_per_group, rank_of, rrf
 from index.korean import KoreanTokenizer
-from index.sparse import search_sparse
+from index.sparse import idf, search_sparse
 from index.store import Generation, check_compatible, load_generation
 from schema import Hit
 
@@ -128,6 +128,10 @@ class Searcher:
         return [Hit(chunk=chunks[r], score=score[r], row=r, dense_rank=dense_rank.get(r),
                     bm25_rank=bm25_rank.get(r), copies=copies.get(g, 0))
                 for r, g in kept if r in chunks]
+
+    def idf(self, tokens: Sequence[str]) -> list[float]:
+        """BM25 idf of query tokens in the current generation (for sentence scoring)."""
+        return idf(self.generation.sparse, tokens)
 
     def related(self, article_id: str, k: int = 10,
                 filters: cat.Filters = NO_FILTERS) -> list[Hit]:

@@ -64,3 +64,17 @@ def load_sparse(directory: Path) -> SparseIndex:
     if len(rows) == 0:
         return SparseIndex(None, rows)
     return SparseIndex(bm25s.BM25.load(str(directory), allow_pickle=False), rows)
+
+
+def idf(index: SparseIndex, tokens: Sequence[str]) -> list[float]:
+    """BM25 inverse document frequency of each token (unknown tokens get the rarest weight)."""
+    n = index.size
+    if index.bm25 is None:
+        return [0.0] * len(tokens)
+    indptr = index.bm25.scores["indptr"]
+    vocab = index.bm25.vocab_dict
+    out = []
+    for t in tokens:
+        df = int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab else 0
+        out.append(float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))))
+    return out

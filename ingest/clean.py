@@ -1,18 +1,21 @@
-"""Line-level cleaning of scraped Korean news text: whitespace, boilerplate, captions and repeats."""
+"""Page lines of scraped Korean news (text or HTML) and their boilerplate, captions and repeats."""
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from dataclasses import dataclass
 
-from ingest.meta import is_date_line, reporter_from_line
+from lxml.html import HtmlElement
+
+from ingest.meta import is_date_line, line_parts, reporter_from_line
 
 _ENTITY = re.compile(r"&(?:nbsp|amp|lt|gt|quot|apos|#\d{1,6}|#x[0-9a-f]{1,5});?", re.I)
 _CUT_ENTITY = re.compile(r"&n(?:b(?:s(?:p)?)?)?$")  # "&nb" left where a lead was truncated
 _SPACES = re.compile(r"[ \t\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-_BULLET = re.compile(r"^(?:[•◦‣∙]|-(?=\s))\s*")  # trafilatura writes list items as "- …"
+_BULLET = re.compile(r"^(?:[•◦‣∙]|[-·](?=\s))\s*")  # trafilatura writes list items as "- …"
 _SHORT = 80  # whole-line boilerplate rules that contain ".*" only apply to lines this short
 
 _NAV = re.compile(
@@ -22,6 +25,7 @@ _NAV = re.compile(
     r"|스크랩|(?:url|링크|주소)\s?복사|(?:기사\s?)?공유(?:하기)?|이 기사를 공유합니다"
     r"|글[씨자]\s?(?:크기|크게|작게).*|가+\s*가+|좋아요\s?\d*|싫어요\s?\d*|카카오톡|카카오스토리"
     r"|페이스북|트위터|x|네이버\s?블로그|밴드|기사\s?제보|광고\s?문의|제휴\s?문의|기상청\s?제공"
+    r"|전체\s?기사|\[[^\]]{1,15}\]|(?:홈|home)\s?[>›»].*"
     r"|기자\s?구독|기자의\s?다른\s?기사.*|관련\s?태그|태그|#\S+(?:\s+#\S+)*|저작권자.*)$",
     re.I)
 _COMMENT = re.compile(
@@ -30,38 +34,52 @@ _COMMENT = re.compile(
     r"|댓글을\s?남기실\s?수\s?있습니다\.?|.*로그인\s?후.*(?:댓글|이용).*|최신순|추천순|과거순|공감순"
     r"|비밀번호|등록|취소|확인|\d+\s*/\s*\d+|[\d,]{1,7})$")
 _VIEWS = re.compile(r"^(?:\S{1,15}\s+)?조회(?:수)?\s*[:：]?\s*[\d,]*\s*회?$")
-_WEATHER = re.compile(r"^[가-힣 ]{0,12}-?\d{1,2}(?:\.\d+)?\s*(?:℃|°C)$")
+_WEATHER = re.compile(r"-?\d{1,2}(?:\.\d+)?\s*(?:℃|°C)")
+_BREADCRUMB = re.compile(r"^[^.!?]{1,20}(?:\s[>›»]\s[^.!?]{1,20})+$")
+# Section menus ("전체기사 정치 경제 산업 바이오 지역 오피니언 포토"): short words, mostly these.
+_SECTIONS = frozenset(
+    "전체기사 정치 경제 사회 산업 바이오 지역 오피니언 포토 문화 스포츠 연예 국제 과학 IT "
+    "라이프 생활 교육 건강 영상 기획 인물 피플 칼럼 사설 뉴스 금융 부동산 정책 전국 세계 "
+    "북한 환경 의료 테크 자동차 여행 기업 증권 유통 종합".split())
+_MENU_WORD = re.compile(r"^[가-힣A-Za-z·&]{1,6}$")
 _HEADER_DATE = re.compile(
     r"^\d{4}\s?[.\-/년]\s?\d{1,2}\s?[.\-/월]\s?\d{1,2}\s?[.일]?\s*(?:\(?[월화수목금토일](?:요일)?\)?)?$")
+# Footer field names; the ones that also start headlines ("본사 이전…") need a colon.
 _FOOTER_KEY = re.compile(
-    r"^(?:주소|본사|대표\s?전화|전화(?:번호)?|tel|팩스|fax|이메일|e-?mail|청소년\s?보호\s?책임자"
-    r"|법인명|상호|대표자|대표이사|제호|사업자\s?등록\s?번호|통신판매업\s?신고(?:번호)?|등록\s?번호"
-    r"|등록\s?일(?:자)?|발행\s?일(?:자)?|창간\s?일|발행인|편집인|발행\s?[·ㆍ]?\s?편집인|편집국장"
-    r"|인터넷\s?신문\s?등록\s?번호|개인정보\s?(?:관리|보호)\s?책임자|고충\s?처리인|편집\s?책임자)",
-    re.I)
-_POSTAL = re.compile(r"^\(?\d{5}\)?\s*(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충청|충북"
-                     r"|충남|전라|전북|전남|경상|경북|경남|제주)")
+    r"^(?:(대표\s?전화|tel|팩스|fax|청소년\s?보호\s?책임자|법인명|제호|사업자\s?등록\s?번호"
+    r"|통신판매업\s?신고(?:번호)?|등록\s?번호|발행인|편집인|발행\s?[·ㆍ]?\s?편집인|편집국장"
+    r"|인터넷\s?신문\s?등록\s?번호|개인정보\s?(?:관리|보호)\s?책임자|고충\s?처리인|편집\s?책임자)"
+    r"|주소|본사|전화(?:번호)?|이메일|e-?mail|상호|대표자|대표이사|등록\s?일(?:자)?|발행\s?일(?:자)?"
+    r"|창간\s?일)", re.I)
+_POSTAL = re.compile(r"^\(?\d{5}\)?\s*(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원"
+                     r"|충청|충북|충남|전라|전북|전남|경상|경북|경남|제주)")
 _FOOTER_MARK = re.compile(
     r"copyright|ⓒ|©|all\s?rights\s?reserved|무단\s?전재\s?(?:및|와|[-,·ㆍ/])?\s?(?:복사|재배포|배포|ai)"
     r"|재배포\s?금지|열린\s?보도\s?원칙|인터넷신문위원회|청소년\s?보호\s?정책|개인정보\s?처리\s?방침"
     r"|이용\s?약관|nd소프트", re.I)
 _TEMPLATE = re.compile(
-    r"<\?php|\?>\s*$|do_shortcode|^//\s*\w|^\{\{.*\}\}$|^\{%|document\.write|window\.\w+|googletag"
-    r"|adsbygoogle|function\s*\(|^var\s+\w+\s*=|\]\]>|<!--|-->")
+    r"<\?php|^\S.*\?>$|do_shortcode|^//\s*\w|^\{\{.*\}\}$|^\{%|document\.write|window\.\w+"
+    r"|googletag|adsbygoogle|function\s*\(|^var\s+\w+\s*=|\]\]>|^<!--|-->$")
 _EMAIL_LINE = re.compile(
     r"^(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*)?[(<\[]?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[)>\]]?$")
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
-_CREDIT_CAPTION = re.compile(r"^[^/]{2,80}\s/\s?[가-힣A-Za-z][가-힣A-Za-z0-9·]{1,20}$")
+# "과학기술정보통신부 로고. /과학기술정보통신부", "… 출발 장면. /대회 조직위원회 제공"
+_CREDIT_CAPTION = re.compile(r"^[^/]{2,120}[.)]?\s/\s?[가-힣A-Za-z][가-힣A-Za-z0-9· ]{1,25}$")
 _PHOTO_CAPTION = re.compile(
     r"^[\[(<]?\s*(?:사진|그래픽|자료|이미지)\s*(?:제공)?\s*[=:]"
     r"|[\[(<]\s*(?:사진|그래픽|자료)\s*(?:제공)?\s*[=:][^\])>]*[\])>]$")
 _LIST_HEADING = re.compile(
-    r"^(?:\[[^\]]{1,15}\]\s*)?(?:(?:랭킹|추천|헤드라인|인기|공감|많이\s?본|주요|최신|실시간|지금\s?뜨는"
+    r"^(?:[▶►▷■□●○◆◇※]\s*)?(?:\[[^\]]{1,15}\]\s*)?(?:(?:랭킹|추천|헤드라인|인기|공감|많이\s?본|주요|최신|실시간|지금\s?뜨는"
     r"|함께\s?보면\s?좋은|관련|포토|오늘의|핫|화제의|많이\s?읽은|에디터\s?추천|이\s?시각\s?주요)\s?"
     r"(?:뉴스|기사|포토|소식)|당신을\s?위한\s?인기\s?글|hot\s?news|best\s?news)(?:\s?더\s?보기)?"
     r"\s?[+>]?$", re.I)
 _PROSE_END = re.compile(r"[.!?。](?:[\"'”’)\]」』]*)$")
 _KEY_DROP = re.compile(r"\([^()]*\)|[\W_]+")
+_WHITESPACE = re.compile(r"\s+")
+_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section",
+           "article", "dd", "dt", "blockquote", "pre", "table", "ul", "ol", "figcaption")
+_DROP_XPATH = ("//script|//style|//noscript|//nav|//footer|//header|//aside|//form|//iframe"
+               "|//svg|//button|//select|//template")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +110,25 @@ def page_lines(text: str) -> list[Line]:
     return out
 
 
+def unwrap_lines(lines: list[Line]) -> list[Line]:
+    """Rejoin text hard-wrapped at a fixed width: when most lines run to the same width without
+    ending a sentence, each such line continues on the next one."""
+    texts = [line.text for line in lines if not line.bullet]
+    width = max(map(len, texts), default=0)
+    full = [t for t in texts if len(t) >= 0.85 * width and not _PROSE_END.search(t)]
+    if len(texts) < 4 or not 20 <= width <= 200 or len(full) < 0.5 * len(texts):
+        return lines
+    out: list[Line] = []
+    joining = False
+    for line in lines:
+        if joining and not line.bullet:
+            out[-1] = Line(f"{out[-1].text} {line.text}", out[-1].bullet)
+        else:
+            out.append(line)
+        joining = len(line.text) >= 0.85 * width and not _PROSE_END.search(line.text)
+    return out
+
+
 def ends_prose(line: str, min_len: int = 25) -> bool:
     """A sentence-final line long enough to be body text (titles rarely end with a period)."""
     return len(line) >= min_len and bool(_PROSE_END.search(line))
@@ -103,17 +140,37 @@ def is_list_heading(line: str) -> bool:
 
 
 def is_boilerplate(line: str) -> bool:
-    """Navigation, weather, comment widgets, share/view counters, footers and template code."""
+    """Navigation, weather, comment widgets, share/view counters, footers and template code;
+    also a bar of such items ("2025.12.30 (화) | 맑음서울 -0.1℃ | 로그인")."""
+    if _is_boilerplate_item(line):
+        return True
+    parts = [p.strip() for p in line.split("|") if p.strip()]
+    return len(parts) > 1 and all(_is_boilerplate_item(p) or is_date_line(p) for p in parts)
+
+
+def _is_boilerplate_item(line: str) -> bool:
     short = len(line) <= _SHORT
     if short and (_NAV.match(line) or _COMMENT.match(line) or _VIEWS.match(line)):
         return True
     if _PUNCT_ONLY.match(line) or _HEADER_DATE.match(line) or _EMAIL_LINE.match(line):
         return True
-    if (len(line) <= 25 and _WEATHER.match(line)) or _TEMPLATE.search(line):
+    if short and (_TEMPLATE.search(line) or _is_bar(line)):
         return True
     if len(line) <= 250 and (_FOOTER_MARK.search(line) or _POSTAL.match(line)):
         return True
     return _is_footer_field(line)
+
+
+def _is_bar(line: str) -> bool:
+    """A weather/date bar ("2025.12.30(화) 청주 구름많음 0.8℃"), a breadcrumb ("경제 > 산업")
+    or a section menu."""
+    if _PROSE_END.search(line):
+        return False
+    if (len(line) <= 60 and _WEATHER.search(line)) or _BREADCRUMB.match(line):
+        return True
+    words = line.split()
+    return (len(words) >= 4 and all(_MENU_WORD.match(w) for w in words)
+            and sum(w in _SECTIONS for w in words) * 2 >= len(words))
 
 
 def _is_footer_field(line: str) -> bool:
@@ -124,12 +181,19 @@ def _is_footer_field(line: str) -> bool:
     rest = line[m.end():]
     if rest[:1] not in ("", " ", ":", "：", "|"):
         return False
-    return rest.lstrip()[:1] in (":", "：", "|") or (len(line) <= 60 and not _PROSE_END.search(line))
+    if rest.lstrip()[:1] in (":", "：", "|"):
+        return True
+    return bool(m.group(1)) and len(line) <= 60 and not _PROSE_END.search(line)
+
+
+def is_photo_credit(line: str) -> bool:
+    """A caption that names its source: "로고. /과학기술정보통신부", "(사진=시흥시 제공)"."""
+    return len(line) <= 150 and bool(_CREDIT_CAPTION.match(line) or _PHOTO_CAPTION.search(line))
 
 
 def is_caption(line: str, prev: str = "", nxt: str = "") -> bool:
-    """A photo caption: "로고. /과학기술정보통신부", "(사진=…)", or a lone "▲…" line."""
-    if len(line) <= 150 and (_CREDIT_CAPTION.match(line) or _PHOTO_CAPTION.search(line)):
+    """A photo caption: a credited one, or a lone "▲…" line (▲ on consecutive lines is a list)."""
+    if is_photo_credit(line):
         return True
     return (line.startswith("▲") and line.count("▲") == 1 and len(line) <= 150
             and not prev.startswith("▲") and not nxt.startswith("▲"))
@@ -154,10 +218,12 @@ def collapse_repeats(lines: list[str]) -> list[str]:
 
 
 def is_meta_line(line: str, nxt: str = "") -> bool:
-    """A byline or date line ("김예진 기자", "승인 2023.10.12 14:51", "최고 관리자" + "기자")."""
-    if is_date_line(line) or reporter_from_line(line) is not None:
+    """A byline/date line ("김예진 기자", "승인 2023.10.12 14:51", "홍길동 기자 | 입력 …",
+    "최고 관리자" + "기자")."""
+    parts = line_parts(line)
+    if parts and all(is_date_line(p) or reporter_from_line(p) is not None for p in parts):
         return True
-    return nxt == "기자" and len(line) <= 10 or line == "기자"
+    return line == "기자" or (nxt == "기자" and len(line) <= 10)
 
 
 def drop_noise(lines: list[str]) -> list[str]:
@@ -186,4 +252,45 @@ def clean_body(text: str) -> str:
 def _is_record_noise(line: str, nxt: str) -> bool:
     if ends_prose(line, min_len=40) and not _FOOTER_MARK.search(line):
         return False
-    return is_boilerplate(line) or is_meta_line(line, nxt) or is_caption(line)
+    # "▲" lines stay: without the page around them a list item looks like a caption.
+    return is_boilerplate(line) or is_meta_line(line, nxt) or is_photo_credit(line)
+
+
+def html_text(tree: HtmlElement) -> str:
+    """Page text with one line per block element and "• " before list items."""
+    tree = copy.deepcopy(tree)
+    for bad in tree.xpath(_DROP_XPATH):
+        bad.drop_tree()
+    for el in tree.iter():  # source line breaks inside a paragraph are only spaces in HTML
+        if el.tag != "pre":
+            el.text = el.text and _WHITESPACE.sub(" ", el.text)
+        el.tail = el.tail and _WHITESPACE.sub(" ", el.tail)
+    for el in tree.iter(*_BLOCKS):
+        el.tail = "\n" + (el.tail or "")
+        if el.tag != "br":
+            el.text = ("\n• " if el.tag == "li" else "\n") + (el.text or "")
+    return tree.text_content()
+
+
+def restore_blocks(lines: list[Line], blocks: list[str]) -> list[Line]:
+    """Split lines that trafilatura's short-page fallback glued together from several blocks
+    (title, byline, paragraphs) back at the page's own block boundaries."""
+    out = []
+    for line in lines:
+        parts = _blocks_within(line.text, blocks)
+        out.extend([Line(p) for p in parts] if len(parts) > 1 else [line])
+    return out
+
+
+def _blocks_within(text: str, blocks: list[str]) -> list[str]:
+    """The page blocks that, in order and space-separated, make up (nearly all of) the text."""
+    found, cursor = [], 0
+    for block in blocks:
+        i = text.find(block, cursor)
+        end = i + len(block)
+        if i < 0 or text[i - 1:i] not in ("", " ") or text[end:end + 1] not in ("", " "):
+            continue
+        found.append(block)
+        cursor = end
+    covered = sum(map(len, found)) + len(found) - 1
+    return found if covered >= 0.9 * len(text) else []

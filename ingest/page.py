@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 import statistics
 from dataclasses import dataclass
@@ -10,16 +9,20 @@ from dataclasses import dataclass
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 from ingest.clean import (
     Line,
     drop_noise,
     ends_prose,
+    html_text,
     is_boilerplate,
     is_list_heading,
     line_key,
     normalize_line,
     page_lines,
+    restore_blocks,
+    unwrap_lines,
 )
 from ingest.meta import (
     clean_reporter,
@@ -39,12 +42,14 @@ _LIST_MARKS = "△▲◇◆■□●○▶►▷*※·ㆍ-"
 _CUT_END = re.compile(r"[가-힣A-Za-z0-9,·ㆍ]$")
 _SENTENCE_END = re.compile(r"[.!?。][\"'”’)\]」』]*$")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?][\"'”’)\]」』]*)(?=\s|$)")
+_DECLARATIVE_END = re.compile(r"[다요]\.[\"'”’]*$")
 _PARENS = re.compile(r"\s?\([^()]*\)")
+_MARKUP = re.compile(r"<(?:!doctype|html|head|body|div|p|br|span|table|article|section|a|h[1-6])\b",
+                     re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_AUTHOR = re.compile(r"^([가-힣]{2,4})(?:\s*(?:기자|특파원|선임기자))?$")
+_EMAIL = re.compile(r"\S+@\S+")
 _OUTLET_TAIL = re.compile(r"(일보|뉴스|신문|타임스|타임즈|저널|방송|미디어|\.com|\.kr|\.net)$")
-_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section",
-           "article", "dd", "dt", "blockquote", "pre", "table", "ul", "ol", "figcaption")
-_DROP_XPATH = ("//script|//style|//noscript|//nav|//footer|//header|//aside|//form|//iframe"
-               "|//svg|//button|//select|//template")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,7 @@ class PageHints:
 
 def parse_text_page(text: str) -> list[ParsedArticle]:
     """A plain-text scrape (like the seeds) -> its articles: main article(s) first, then teasers."""
-    return _parse_lines(page_lines(text), PageHints())
+    return _parse_lines(unwrap_lines(page_lines(text)), PageHints())
 
 
 def _parse_lines(lines: list[Line], hints: PageHints) -> list[ParsedArticle]:
@@ -181,15 +186,18 @@ def _segment_chars(segment: list[str]) -> int:
 
 
 def _is_digest(lines: list[str]) -> bool:
-    """Many leads glued together: several sentences followed by a line cut mid-word, in
-    stretches of near-equal length (every lead truncated at the same character count)."""
+    """Many leads glued together: sentence lines closed by a line cut mid-word, in stretches
+    of near-equal length (every lead truncated at the same character count)."""
     cuts = sum(1 for prev, line in zip(lines, lines[1:], strict=False)
                if _is_cut(line) and _SENTENCE_END.search(prev))
     if cuts < 3:
         return False
-    sizes = [_segment_chars(s) for s in _cut_segments(lines) if _is_cut(s[-1])]
-    median = statistics.median(sizes)
-    return sum(0.75 * median <= n <= 1.1 * median for n in sizes) >= 0.75 * len(sizes)
+    leads = [s for s in _cut_segments(lines) if _is_cut(s[-1])]
+    median = statistics.median(map(_segment_chars, leads))
+    uniform = sum(0.75 * median <= _segment_chars(s) <= 1.1 * median for s in leads)
+    # Text hard-wrapped at a fixed width also has even, cut lines, but one line per stretch.
+    multiline = sum(len(s) > 1 for s in leads)
+    return min(uniform, multiline) >= 0.75 * len(leads)
 
 
 def _split_digest(lines: list[str]) -> list[ParsedArticle]:
@@ -211,16 +219,16 @@ def _split_digest(lines: list[str]) -> list[ParsedArticle]:
 
 
 def _parse_teasers(trailer: list[Line]) -> list[ParsedArticle]:
-    """Teasers after a list heading: a headline line followed by a long lead line."""
+    """Teasers after a list heading: a headline line followed by a lead line. A lead is long,
+    or is a full declarative sentence under a headline; headline-only lists give none."""
     out, seen = [], set()
     for i, line in enumerate(trailer):
-        text = line.text
-        if line.bullet or len(text) < TEASER_MIN or is_boilerplate(text) or is_list_heading(text):
+        prev = trailer[i - 1] if i else Line("", True)
+        named = _is_teaser_title(prev)
+        if not (_is_teaser_lead(line) and (named or len(line.text) >= TEASER_MIN)):
             continue
-        outlet, reporter, body = split_byline(text)
-        prev = trailer[i - 1].text if i else ""
-        named = 5 <= len(prev) < TEASER_MIN and not (is_boilerplate(prev) or is_list_heading(prev))
-        title = prev if named else derive_title(body)
+        outlet, reporter, body = split_byline(line.text)
+        title = prev.text if named else derive_title(body)
         if body and (title, body) not in seen:
             seen.add((title, body))
             out.append(ParsedArticle(title=title, body=body, outlet=outlet, reporter=reporter,
@@ -228,12 +236,25 @@ def _parse_teasers(trailer: list[Line]) -> list[ParsedArticle]:
     return out
 
 
+def _is_teaser_lead(line: Line) -> bool:
+    text = line.text
+    if line.bullet or is_boilerplate(text) or is_list_heading(text):
+        return False
+    return len(text) >= TEASER_MIN or (ends_prose(text) and _DECLARATIVE_END.search(text))
+
+
+def _is_teaser_title(line: Line) -> bool:
+    text = line.text
+    return (not line.bullet and 5 <= len(text) < TEASER_MIN and not _DECLARATIVE_END.search(text)
+            and not (is_boilerplate(text) or is_list_heading(text)))
+
+
 def parse_html_page(html: str, url: str = "") -> list[ParsedArticle]:
     """An HTML page -> its articles: trafilatura finds the main text and metadata, then the
     text gets the same Korean cleaning as text pages; lxml text is the fallback."""
-    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-    if not html.strip():
-        return []
+    html = _XML_DECLARATION.sub("", html)  # lxml refuses str input that declares an encoding
+    if not _MARKUP.search(html):  # a plain-text scrape saved as .html: its lines are its blocks
+        return parse_text_page(html)
     try:
         tree = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
@@ -243,9 +264,11 @@ def parse_html_page(html: str, url: str = "") -> list[ParsedArticle]:
         include_tables=False, include_images=False,
         date_extraction_params={"extensive_search": False, "original_date": True})
     hints = _html_hints(tree, url, doc)
+    blocks = page_lines(html_text(tree))
     text = (doc.text or "") if doc else ""
-    articles = _parse_lines(page_lines(text), hints) if text.strip() else []
-    return articles or _parse_lines(page_lines(_tree_text(tree)), hints)
+    lines = restore_blocks(page_lines(text), [b.text for b in blocks])
+    articles = _parse_lines(lines, hints) if lines else []
+    return articles or _parse_lines(blocks, hints)
 
 
 def _meta(tree: lxml.html.HtmlElement, *keys: str) -> str:
@@ -256,7 +279,7 @@ def _meta(tree: lxml.html.HtmlElement, *keys: str) -> str:
     return ""
 
 
-def _html_hints(tree: lxml.html.HtmlElement, url: str, doc: object) -> PageHints:
+def _html_hints(tree: lxml.html.HtmlElement, url: str, doc: Document | None) -> PageHints:
     """Title, outlet, author, date and URL from meta tags, then from trafilatura's metadata."""
     site = _meta(tree, "og:site_name") or normalize_line(getattr(doc, "sitename", "") or "")
     title = _meta(tree, "og:title", "twitter:title") or getattr(doc, "title", "") or ""
@@ -285,19 +308,6 @@ def _clean_title(title: str, site: str) -> str:
 
 
 def _reporter_from_author(author: str, site: str) -> str:
-    author = re.sub(r"\S+@\S+", "", normalize_line(author)).strip()
-    m = re.match(r"^([가-힣]{2,4})(?:\s*(?:기자|특파원|선임기자))?$", author)
+    author = _EMAIL.sub("", normalize_line(author)).strip()
+    m = _AUTHOR.match(author)
     return clean_reporter(m.group(1)) if m and author != site else ""
-
-
-def _tree_text(tree: lxml.html.HtmlElement) -> str:
-    """Page text with one line per block element and "• " before list items."""
-    tree = copy.deepcopy(tree)
-    for bad in tree.xpath(_DROP_XPATH):
-        bad.drop_tree()
-    for el in tree.iter(*_BLOCKS):
-        el.tail = "\n" + (el.tail or "")
-        if el.tag != "br":
-            el.text = ("\n• " if el.tag == "li" else "\n") + (el.text or "")
-    return tree.text_content()
-

@@ -1,6 +1,8 @@
-"""Dictionaries of Korean regions, cities, counties and public bodies used by the metadata taggers."""
+"""Korean place and public-body dictionaries, and the taggers that find them in text."""
 
 from __future__ import annotations
+
+import re
 
 # The 17 시·도: canonical short name -> every written form (the short name is always last).
 PROVINCES: dict[str, tuple[str, ...]] = {
@@ -63,7 +65,8 @@ AMBIGUOUS = frozenset(
 SAFE_COUNTIES = frozenset(
     "기장 군위 옹진 울주 가평 양평 연천 홍천 횡성 영월 평창 철원 양양 옥천 증평 진천 괴산 단양 "
     "서천 청양 홍성 태안 완주 진안 무주 임실 순창 고창 부안 담양 곡성 구례 고흥 화순 장흥 해남 "
-    "영암 완도 신안 의성 청송 영덕 칠곡 예천 봉화 울진 울릉 의령 함안 창녕 하동 산청 함양 합천".split()
+    "영암 완도 신안 의성 청송 영덕 칠곡 예천 봉화 울진 울릉 의령 함안 창녕 하동 산청 함양 "
+    "합천".split()
 )
 
 # What may follow a place name inside a word: particles and the compounds news writes
@@ -142,3 +145,134 @@ ORG_STOP_PREFIXES = frozenset(
     "선임 책임 수석 전임 객원 초빙 방문 박사후 주임 위촉 보조 인턴 연구 출연 정부출연 소속 "
     "운영 조직 심의 추진 자문 평가 선정 집행 윤리 특별 전문 상임 실무 소 분과 이사".split()
 )
+
+
+# ---------------------------------------------------------------- region tagging
+
+
+def _place_forms() -> dict[str, tuple[str, str, bool]]:
+    """Written form -> (tag, 시·도, ambiguous); a 시/군 tag also adds its 시·도."""
+    forms: dict[str, tuple[str, str, bool]] = {}
+    for prov, names in PROVINCES.items():
+        for name in names:
+            forms[name] = (prov, prov, name in AMBIGUOUS and name != "광주")
+    for table, unit in ((CITIES, "시"), (COUNTIES, "군")):
+        for prov, names in table.items():
+            for short in names.split():
+                tag = short + unit
+                owner = "" if tag in forms and forms[tag][1] != prov else prov
+                forms[tag] = (tag, owner, False)
+                if unit == "시":
+                    forms[short + "특례시"] = (tag, prov, False)
+                if short in PROVINCES:
+                    continue
+                risky = short in AMBIGUOUS or (unit == "군" and short not in SAFE_COUNTIES)
+                owner = "" if short in forms and forms[short][1] != prov else prov
+                forms[short] = (tag, owner, risky)
+    return forms
+
+
+_FORMS = _place_forms()
+_ALT = "|".join(sorted(map(re.escape, _FORMS), key=len, reverse=True))
+_SUFFIX_ALT = "|".join(map(re.escape, PLACE_SUFFIXES))
+_PLACE_RE = re.compile(rf"(?:{_ALT})(?=(?:{_SUFFIX_ALT}|{_ALT})|[^가-힣]|$)")
+_LIST_GAP = re.compile(r"\s?(?:[,·ㆍ/]\s?)?")
+_HANGUL = re.compile(r"[가-힣]")
+
+
+def tag_regions(text: str) -> tuple[str, ...]:
+    """시·도 short names plus named 시/군 (each also adding its 시·도), sorted and de-duplicated.
+
+    Bare names that are also common words ("경기" = economy, "용인" = tolerate) count only
+    beside another place ("서울·경기", "경기 화성", "진천, 음성"). Institution names such as
+    서울대학교/서울대병원 do not imply 서울: their campuses and hospitals sit elsewhere too.
+    """
+    cands = []
+    for m in _PLACE_RE.finditer(text):
+        start, form = m.start(), m.group()
+        glued = start > 0 and _HANGUL.match(text[start - 1])
+        if glued and not (text[:start].endswith("정부") or (cands and cands[-1][1] == start)):
+            continue
+        cands.append([start, m.end(), form, not _FORMS[form][2]])
+    _accept_neighbours(text, cands)
+    tags: set[str] = set()
+    for i, (_start, _end, form, ok) in enumerate(cands):
+        if ok:
+            tag, prov, _ = _FORMS[form]
+            if form in ("광주", "광주시") and _gyeonggi_context(text, cands, i):
+                tag, prov = "광주시", "경기"
+            elif form == "광주시":
+                tag, prov = "광주", "광주"
+            tags.update(t for t in (tag, prov) if t)
+    return tuple(sorted(tags))
+
+
+def _accept_neighbours(text: str, cands: list[list]) -> None:
+    """Accept risky names written next to an accepted place or to their own 시·도."""
+    for cand in cands:
+        after = text[cand[1]:cand[1] + 2]
+        if cand[2] == "경기" and text.startswith(GYEONGGI_SUFFIXES, cand[1]) and after != "도중":
+            cand[3] = True
+    changed = True
+    while changed:
+        changed = False
+        for a, b in zip(cands, cands[1:], strict=False):
+            if (a[3] and b[3]) or not _LIST_GAP.fullmatch(text[a[1]:b[0]]):
+                continue
+            related = _FORMS[b[2]][1] == _FORMS[a[2]][0] or _FORMS[a[2]][1] == _FORMS[b[2]][0]
+            if a[3] or b[3] or related:
+                a[3] = b[3] = changed = True
+
+
+def _gyeonggi_context(text: str, cands: list[list], i: int) -> bool:
+    """경기 광주시: 광주 right after 경기, or 광주시 with 경기 named within 40 characters."""
+    start, form = cands[i][0], cands[i][2]
+    prev = cands[i - 1] if i else None
+    if prev and prev[3] and prev[2] in ("경기", "경기도") and _LIST_GAP.fullmatch(
+            text[prev[1]:start]):
+        return True
+    return form == "광주시" and any(
+        c[3] and c[2] != "광주시" and _FORMS[c[2]][1] == "경기" and abs(c[0] - start) <= 40
+        for c in cands)
+
+
+# ---------------------------------------------------------------- organization tagging
+
+_ALIASES = {alias: name for name, aliases in MINISTRIES.items() for alias in (name, *aliases)}
+_ORG_PARTICLES = ("으로", "에서", "에게", "와의", "과의", "장관", "차관", "청장", "처장", "위원장",
+                  "산하", "주관", "주최", "소관", "은", "는", "이", "가", "을", "를", "의", "에",
+                  "와", "과", "도", "로", "만", "인", "장", "측", "등", "및")
+_PART_ALT = "|".join(_ORG_PARTICLES)
+_MINISTRY_RE = re.compile(
+    r"(?<![가-힣A-Za-z0-9])(" + "|".join(sorted(map(re.escape, _ALIASES), key=len, reverse=True))
+    + rf")(?=(?:{_PART_ALT})?(?:[^가-힣A-Za-z0-9]|$))")
+_ORG_SUFFIX_ALT = "|".join(STRONG_ORG_SUFFIXES + WEAK_ORG_SUFFIXES)
+_SUFFIX_ORG_RE = re.compile(
+    rf"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z0-9]{{2,30}}?(?:{_ORG_SUFFIX_ALT}))"
+    rf"(?=(?:{_PART_ALT})?(?:[^가-힣]|$))")
+_ACRONYM = re.compile(r"[A-Z]{2,}")
+_PLACE_PREFIXES = tuple(sorted({f for f in _FORMS if len(f) >= 2}, key=len, reverse=True))
+
+
+def tag_organizations(text: str) -> tuple[str, ...]:
+    """Ministries (abbreviations -> full names) and named institutions, sorted and de-duplicated."""
+    found = {_ALIASES[m.group(1)] for m in _MINISTRY_RE.finditer(text)}
+    for m in _SUFFIX_ORG_RE.finditer(text):
+        name = m.group(1)
+        if name in _ALIASES:
+            found.add(_ALIASES[name])
+        elif _is_institution(name):
+            found.add(name)
+    return tuple(sorted(found))
+
+
+def _is_institution(name: str) -> bool:
+    suffix = next(s for s in STRONG_ORG_SUFFIXES + WEAK_ORG_SUFFIXES if name.endswith(s))
+    prefix = name[: -len(suffix)]
+    if len(prefix) < 2 or prefix in ORG_STOP_PREFIXES or prefix[-2:] in ORG_STOP_PREFIXES:
+        return False
+    if suffix == "위원회":
+        return len(prefix) >= 4
+    if suffix in WEAK_ORG_SUFFIXES:
+        return prefix.startswith(PROPER_PREFIXES + _PLACE_PREFIXES) or bool(_ACRONYM.match(prefix))
+    return True

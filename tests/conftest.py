@@ -89,3 +89,29 @@ def seed_articles(seeds_dir: Path) -> dict[str, list]:
 
     return {p.name[:3]: parse_text_page(p.read_text(encoding="utf-8"))
             for p in sorted(seeds_dir.glob("*.txt"))}
+
+
+def _engine_over(index_dir: Path, sources: list[Path], tokenizer, embedder):
+    from config import Settings
+    from engine import Engine
+
+    settings = Settings(index_dir=index_dir, llm_provider="none", _env_file=None)
+    engine = Engine(settings, index_dir, tokenizer, embedder)
+    report = engine.ingest(sources)
+    if report.skipped:
+        raise RuntimeError(f"fixture sources were skipped: {report.skipped}")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory, seeds_dir, tokenizer, embedder):
+    """An Engine over the five real seed pages, indexed with the real model once per session."""
+    return _engine_over(tmp_path_factory.mktemp("seed") / "index", [seeds_dir], tokenizer, embedder)
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory, tokenizer, embedder) -> Path:
+    """The bundled sample corpus, indexed once per session; tests copy it before writing."""
+    idx = tmp_path_factory.mktemp("sample") / "index"
+    _engine_over(idx, [SAMPLE], tokenizer, embedder)
+    return idx

@@ -32,9 +32,9 @@ def test_normalize_line(raw, expected):
 
 
 def test_page_lines_drop_blanks_and_mark_bullets():
-    text = "제목\r\n\r\n  • 김예진 기자\n- 목록 항목\n-\n본문이다."
+    text = "제목\r\n\r\n  • 김예진 기자\n- 목록 항목\n  · 입력 2024.11.12\n-\n본문이다."
     assert page_lines(text) == [Line("제목"), Line("김예진 기자", True), Line("목록 항목", True),
-                                Line("-"), Line("본문이다.")]
+                                Line("입력 2024.11.12", True), Line("-"), Line("본문이다.")]
 
 
 @pytest.mark.parametrize("line", [
@@ -53,6 +53,10 @@ def test_page_lines_drop_blanks_and_mark_bullets():
     "「열린보도원칙」 당 매체는 독자와 취재원 등 뉴스이용자의 권리 보장을 위해 반론이나 정정보도, "
     "추후보도를 요청할 수 있는 창구를 열어두고 있음을 알려드립니다.",
     "저작권자 © 어웨이크뉴스 무단전재 및 재배포 금지", "//php echo do_shortcode('[yarpp]'); ?>",
+    "2025.12.30(화) 청주 구름많음 0.8℃", "2025년 12월 2일 화요일 | 강릉 맑음 5.3℃",
+    "주요 메뉴 바로가기 | 본문 바로가기 | 전체기사 | 로그인 | 회원가입", "홈 > 과학·R&D",
+    "경제 > 산업일반", "전체기사 정치 경제 산업 바이오 지역 오피니언 포토", "[바이오·제약]",
+    "글자크기 가 가",
 ])
 def test_boilerplate_lines(line):
     assert is_boilerplate(normalize_line(line))
@@ -64,9 +68,13 @@ def test_boilerplate_lines(line):
     "뉴스 기사를 무단 전재한 업체가 적발됐다.",
     "주소 이전 신고는 온라인으로도 할 수 있다고 행정안전부가 밝혔다.",
     "대표이사는 이날 주주총회에서 신규 사업 계획을 설명했다.",
+    "본사 이전 추진", "상호 협력 강화 방안 논의", "전화 한 통으로 끝내는 민원",
+    "매출은 100억 원 --> 200억 원으로 늘었다고 회사는 설명했다.",
     "기온은 영하 5℃까지 떨어질 것으로 예상돼 한파 대비가 필요하다고 기상청은 설명했다.",
     "충북지역혁신클러스터 활성화를 위한‘허브 네트워크’개최",
     "14일(월)",
+    "정부 정책 경제 산업 전반에 걸친 개편안이 나왔다.",
+    "서울 낮 기온이 33℃까지 오르며 올여름 첫 폭염경보가 내려졌다.",
 ])
 def test_body_lines_are_not_boilerplate(line):
     assert not is_boilerplate(line)
@@ -75,6 +83,7 @@ def test_body_lines_are_not_boilerplate(line):
 def test_captions():
     assert is_caption("과학기술정보통신부 로고. /과학기술정보통신부")
     assert is_caption("(사진=시흥시 제공)")
+    assert is_caption("28일 세종호수공원 일대에서 열린 하프마라톤 출발 장면. /대회 조직위원회 제공")
     assert is_caption("▲ 12일 열린 협약식에서 관계자들이 기념촬영을 하고 있다.")
     # ▲ items on consecutive lines are a list in the body, not captions.
     assert not is_caption("▲디지털콘텐츠 이모티콘 크리에이터", nxt="▲쇼핑몰을 위한 퍼블리싱")
@@ -83,7 +92,8 @@ def test_captions():
 
 def test_list_headings():
     for heading in ("[차·테크] 랭킹 뉴스", "헤드라인 뉴스", "최신기사", "당신을 위한 인기글",
-                    "함께 보면 좋은 뉴스", "지금 뜨는 뉴스", "많이 본 뉴스", "관련기사"):
+                    "함께 보면 좋은 뉴스", "지금 뜨는 뉴스", "많이 본 뉴스", "관련기사",
+                    "▶ 많이 본 뉴스"):
         assert is_list_heading(heading), heading
     assert not is_list_heading("주요 뉴스를 정리하면 다음과 같다.")
 
@@ -123,6 +133,11 @@ def test_clean_body_drops_boilerplate_and_keeps_every_sentence():
         "정부는 12일 지역 혁신 전략을 발표했다.\n\n"
         "이번 전략은 조회수 경쟁이 아닌 성과 중심으로 짜였다.\n\n"
         "관계자는 “무단 전재를 막겠다”고 말했다.")
+
+
+def test_clean_body_keeps_arrow_list_items():
+    body = "지원 분야는 다음과 같다.\n▲바이오 소재\n▲의료기기\n사진=연합뉴스"
+    assert clean_body(body) == "지원 분야는 다음과 같다.\n\n▲바이오 소재\n\n▲의료기기"
 
 
 def test_clean_body_of_clean_text_is_the_paragraphs():

@@ -35,7 +35,8 @@ def test_parse_datetime_ko_reads_korean_and_iso_dates(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "5월 3일", "지난 26일 밝혔다", "14일(월)", "2023.13.45 10:00", "2023년 2월 30일", "", "조회수 2023",
+    "5월 3일", "지난 26일 밝혔다", "14일(월)", "2023.13.45 10:00", "2023년 2월 30일", "",
+    "조회수 2023",
 ])
 def test_parse_datetime_ko_refuses_dates_without_a_full_valid_date(text):
     assert parse_datetime_ko(text) == ""
@@ -62,7 +63,7 @@ def test_find_published_at_prefers_the_first_input_date_over_revisions():
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("[월간인물] 충청북도는 12일 밝혔다.", ("월간인물", "", "충청북도는 12일 밝혔다.")),
-    ("어웨이크뉴스 오경하 기자 | 민관이 함께 나선다.", ("어웨이크뉴스", "오경하", "민관이 함께 나선다.")),
+    ("어웨이크뉴스 오경하 기자 | 민관이 나선다.", ("어웨이크뉴스", "오경하", "민관이 나선다.")),
     ("▲경기도청 어웨이크뉴스 오경하 기자 | 광교 개발.", ("어웨이크뉴스", "오경하", "광교 개발.")),
     ("(서울=연합뉴스) 홍길동 기자 = 정부가 발표했다.", ("연합뉴스", "홍길동", "정부가 발표했다.")),
     ("홍길동 기자 = 정부가 발표했다.", ("", "홍길동", "정부가 발표했다.")),
@@ -78,6 +79,9 @@ def test_reporter_lines_and_placeholders():
     assert reporter_from_line("김예진 기자") == "김예진"
     assert reporter_from_line("김철수·이영희 기자") == "김철수·이영희"
     assert reporter_from_line("관리자 기자") == ""
+    assert reporter_from_line("경기테크리뷰 서도현 기자") == "서도현"
+    assert reporter_from_line("한빛통신 한지원 기자 jiwon.han@hanbitwire.example.com") == "한지원"
+    assert reporter_from_line("홍길동 기자 | 입력 2024.05.31 09:30") == "홍길동"
     assert reporter_from_line("변동휘 기자는 현장을 찾았다.") is None
     assert clean_reporter("최고 관리자") == ""
     assert clean_reporter("오경하") == "오경하"
@@ -89,6 +93,8 @@ def test_reporter_lines_and_placeholders():
      "월간인물"),
     ("저작권자 © 어웨이크뉴스 무단전재 및 재배포 금지", "어웨이크뉴스"),
     ("IT조선 조회수", "IT조선"),
+    ("경기테크리뷰 서도현 기자", "경기테크리뷰"),
+    ("최고 관리자 기자", ""),
     ("유튜브 조회수가 100만을 넘었다.", ""),
 ])
 def test_outlet_from_line(line, expected):
@@ -97,8 +103,8 @@ def test_outlet_from_line(line, expected):
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("충청북도와 청주시가 손잡았다", ("청주시", "충북")),
-    ("청주, 충주, 증평, 진천, 괴산, 음성", ("괴산군", "음성군", "증평군", "진천군", "청주시", "충북",
-                                 "충주시")),
+    ("청주, 충주, 증평, 진천, 괴산, 음성",
+     ("괴산군", "음성군", "증평군", "진천군", "청주시", "충북", "충주시")),
     ("시흥시가 추진한다", ("경기", "시흥시")),
     ("원주에 들어선다", ("강원", "원주시")),
     ("경상북도 경주시에서 열린", ("경북", "경주시")),

