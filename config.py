@@ -29,13 +29,13 @@ class Settings(BaseSettings):
     user_dict: Path | None = None  # extra Kiwi words, one "word<TAB>TAG" per line
 
     top_k: int = 8
-    rrf_k: int = 60
+    rrf_k: int = 10  # tuned on KorQuAD dev (bench/korquad.py --tune)
     dense_weight: float = 1.0
-    bm25_weight: float = 1.0
+    bm25_weight: float = 1.5
     max_chunks_per_article: int = 2
     exact_search_max: int = 200_000  # past this many chunks the dense index turns approximate
 
-    answer_min_score: float = 0.45  # extractive answers below this say "not found"
+    answer_min_score: float = 0.60  # extractive answers below this say "not found" (bench/seeds.py)
 
     llm_provider: Literal["none", "openai", "ollama"] = "none"
     llm_base_url: str | None = None

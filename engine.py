@@ -11,7 +11,7 @@ from config import Settings
 from index import catalog as cat
 from index.build import IngestProgress, IngestReport, ingest_sources
 from index.catalog import Filters
-from index.searcher import Searcher
+from index.searcher import NO_FILTERS, Searcher
 from index.stats import index_stats
 from index.store import WriteLock
 from schema import Answer, Article, Briefing, Hit
@@ -45,6 +45,7 @@ class Engine:
     @property
     def extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.embedder, self.tokenizer, self.searcher.idf,
+                                  self.searcher.query_vector,
                                   ExtractiveConfig(min_score=self.settings.answer_min_score))
 
     def has_index(self) -> bool:
@@ -56,7 +57,7 @@ class Engine:
     def stats(self) -> dict:
         return index_stats(self.index_dir)
 
-    def search(self, query: str, k: int | None = None, filters: Filters = Filters(), **kw) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, filters: Filters = NO_FILTERS, **kw) -> list[Hit]:
         return self.searcher.search(query, k=k or self.settings.top_k, filters=filters, **kw)
 
     def related(self, article_id: str, k: int = 5) -> list[Hit]:
@@ -66,7 +67,7 @@ class Engine:
         with cat.transaction(self.searcher.conn):
             return cat.get_articles(self.searcher.conn, ids)
 
-    def ask(self, question: str, k: int | None = None, filters: Filters = Filters(),
+    def ask(self, question: str, k: int | None = None, filters: Filters = NO_FILTERS,
             on_token: Callable[[str], None] | None = None) -> Answer:
         hits = self.search(question, k=k, filters=filters)
         fallback = self.extractive.answer(question, hits)

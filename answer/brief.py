@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from answer.extractive import Candidate, ExtractiveAnswerer, _similar
-from schema import Article, BriefItem, Briefing, Citation, Hit, SourceRef
+from schema import Article, Briefing, BriefItem, Citation, Hit, SourceRef
 
 FIGURE = re.compile(
     r"\d[\d,.]*\s*(?:조|억|천만|백만|만)?\s*(?:\d[\d,.]*\s*(?:억|만)\s*)?(?:원|달러)"

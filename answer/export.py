@@ -6,7 +6,7 @@ import io
 import json
 from dataclasses import asdict
 
-from schema import BriefItem, Briefing, Citation
+from schema import Briefing, BriefItem, Citation
 
 TOP = 15  # organizations and regions shown, by article count
 

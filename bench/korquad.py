@@ -11,7 +11,6 @@ import argparse
 import json
 import time
 
-
 from bench.common import CORPORA, WORK, build_index, machine_line, table, write_jsonl
 from index import catalog as cat
 from index.dense import search_dense

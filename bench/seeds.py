@@ -40,7 +40,8 @@ def gold_ids(engine, questions: list[dict]) -> dict[str, set[str]]:
             continue
         rows = conn.execute(
             "SELECT article_id, COALESCE(duplicate_of, article_id) FROM articles "
-            "WHERE source_path LIKE ? AND instr(body, ?) > 0", (f"%{q['gold_file']}", q["gold_lead"])).fetchall()
+            "WHERE source_path LIKE ? AND instr(body, ?) > 0",
+            (f"%{q['gold_file']}", q["gold_lead"])).fetchall()
         group = {r[1] for r in rows}
         members = {r[0] for r in conn.execute(
             f"SELECT article_id FROM articles WHERE COALESCE(duplicate_of, article_id) IN "
@@ -97,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     idx = WORK / ("seeds_only" if args.no_distractors else "seeds")
     sources = [SEEDS] + ([] if args.no_distractors else distractors())
     report, secs = build_index(idx, sources, settings)
-    print(f"build: {report.totals.added} new articles, {report.totals.embedded} chunks embedded, {secs:.0f}s")
+    t = report.totals
+    print(f"build: {t.added} new articles, {t.embedded} chunks embedded, {secs:.0f}s")
     questions = [json.loads(x) for x in args.questions.read_text(encoding="utf-8").splitlines() if x.strip()]
     engine = Engine.load(settings, idx)
     rows, lat = run(engine, questions, gold_ids(engine, questions))
@@ -105,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             print(json.dumps(r, ensure_ascii=False))
     stats = engine.stats()
-    print(f"\n{args.questions.name} · {stats['articles']} articles, {stats['chunks']} chunks · {machine_line()}")
+    print(f"\n{args.questions.name} · {stats['articles']} articles, {stats['chunks']} chunks · "
+          f"{machine_line()}")
     print(table([summarize(rows) | {k: round(v) for k, v in lat.items()}],
                 list(summarize(rows)) + list(lat)))
     return 0

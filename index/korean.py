@@ -11,6 +11,7 @@ from kiwipiepy import Kiwi
 from errors import NewsRagError
 
 KEEP_POS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL", "SN", "SH"})
+ENTITY_POS = frozenset({"NNP", "SL", "SN", "SH"})
 
 
 def build_kiwi(user_dict: Path | None = None) -> Kiwi:
@@ -59,6 +60,11 @@ class KoreanTokenizer:
         # Since kiwipiepy 0.12, VV/VA carry -R/-I suffixes (걷/VV-I): compare the prefix.
         return [[t.form.lower() for t in toks if t.tag.split("-")[0] in self.keep_pos]
                 for toks in self.kiwi.tokenize(list(texts))]
+
+    def entities(self, text: str) -> set[str]:
+        """Proper nouns, numbers and foreign words: the parts of a question an answer must match."""
+        return {t.form.lower() for t in self.kiwi.tokenize(text)
+                if t.tag.split("-")[0] in ENTITY_POS}
 
     def describe(self) -> dict[str, object]:
         """What must match between the index and a query: recorded in the manifest."""

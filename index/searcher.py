@@ -26,9 +26,9 @@ NO_FILTERS = cat.Filters()
 
 @dataclass(frozen=True, slots=True)
 class SearchParams:
-    rrf_k: int = 60
+    rrf_k: int = 10
     dense_weight: float = 1.0
-    bm25_weight: float = 1.0
+    bm25_weight: float = 1.5
     max_per_article: int = 2
     min_pool: int = 50
 
@@ -45,6 +45,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._gen: Generation | None = None
         self._allowed_cache: dict[tuple, np.ndarray | None] = {}
+        self._query_vectors: dict[str, np.ndarray] = {}
         self._cache = EmbeddingCache(index_dir / CACHE_FILE)
         with cat.transaction(self.conn):
             self._refresh()
@@ -104,7 +105,7 @@ class Searcher:
                   allowed: np.ndarray | None) -> tuple[list[list[int]], list[float]]:
         rankings, weights = [], []
         if mode in ("hybrid", "dense"):
-            qv = self.embedder.encode_queries([query])[0]
+            qv = self.query_vector(query)
             rankings.append(search_dense(gen.dense, qv, pool, allowed)[0].tolist())
             weights.append(self.params.dense_weight)
         if mode in ("hybrid", "bm25"):
@@ -128,6 +129,16 @@ class Searcher:
         return [Hit(chunk=chunks[r], score=score[r], row=r, dense_rank=dense_rank.get(r),
                     bm25_rank=bm25_rank.get(r), copies=copies.get(g, 0))
                 for r, g in kept if r in chunks]
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding, memoized: the answerer reuses the one search computed."""
+        vec = self._query_vectors.get(query)
+        if vec is None:
+            vec = self.embedder.encode_queries([query])[0]
+            self._query_vectors[query] = vec
+            if len(self._query_vectors) > 256:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+        return vec
 
     def idf(self, tokens: Sequence[str]) -> list[float]:
         """BM25 idf of query tokens in the current generation (for sentence scoring)."""

@@ -115,3 +115,29 @@ def sample_index(tmp_path_factory, tokenizer, embedder) -> Path:
     idx = tmp_path_factory.mktemp("sample") / "index"
     _engine_over(idx, [SAMPLE], tokenizer, embedder)
     return idx
+
+
+@pytest.fixture(scope="session")
+def kiwi_split(kiwi):
+    """Kiwi's sentence splitter in the plain `split(text) -> list[str]` shape the answer checks take."""
+    return lambda text: [s.text for s in kiwi.split_into_sents(text)]
+
+
+@pytest.fixture(scope="session")
+def llm_server():
+    """A real OpenAI-compatible llama.cpp server with a tiny base GGUF on a loopback port; its base URL."""
+    from tests.answer.llm_server import serve_llm
+
+    with serve_llm() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """An OpenAI-style base URL on a loopback port nothing listens on (connections are refused)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
