@@ -48,7 +48,8 @@ def build_chat_model(provider: str, base_url: str | None, model: str | None, api
         raise LLMError(f"알 수 없는 LLM 제공자입니다: {provider!r}. "
                        "NEWSRAG_LLM_PROVIDER를 none, openai, ollama 중 하나로 설정하세요.")
     if not model:
-        raise LLMError("LLM 모델 이름이 없습니다. NEWSRAG_LLM_MODEL에 서버가 제공하는 모델 이름을 설정하세요.")
+        raise LLMError("LLM 모델 이름이 없습니다. "
+                       "NEWSRAG_LLM_MODEL에 서버가 제공하는 모델 이름을 설정하세요.")
     if provider == "ollama":
         from langchain_ollama import ChatOllama
 

@@ -1,4 +1,4 @@
-"""Formats hits as delimited, numbered context for a chat model and checks the [n] citations it writes back."""
+"""Formats hits as delimited, numbered context for a chat model and checks the [n] citations it writes."""
 
 from __future__ import annotations
 

@@ -44,7 +44,8 @@ def load_prompt(name: str, required: set[str] | frozenset[str],
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NewsRagError(f"프롬프트 파일을 찾을 수 없습니다: {path}. prompts/ 폴더에 파일을 두세요.") from None
+        raise NewsRagError(f"프롬프트 파일을 찾을 수 없습니다: {path}. "
+                           "prompts/ 폴더에 파일을 두세요.") from None
     lines = text.replace("\r\n", "\n").split("\n")
     marks = [i for i, line in enumerate(lines) if line.strip() == SEPARATOR]
     if len(marks) != 1:

@@ -141,3 +141,53 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture
+def app_index(tmp_path: Path, sample_index: Path) -> Path:
+    """A writable copy of the session's sample index for one app test."""
+    import shutil
+
+    dst = tmp_path / "app_index"
+    shutil.copytree(sample_index, dst)
+    return dst
+
+
+@pytest.fixture
+def clear_streamlit_caches():
+    """st.cache_resource/st.cache_data outlive an AppTest run; each app test starts without them."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app_env(monkeypatch, tokenizer, embedder, clear_streamlit_caches):
+    """Points app.py at an index folder (NEWSRAG_INDEX_DIR) through a fresh get_settings().
+
+    Engine.load is given the session's already-loaded model and tokenizer (the same objects it
+    would build, only not loaded again); everything else in the app runs for real.
+    """
+    from config import get_settings
+    from engine import Engine
+
+    def load(cls, settings, index_dir=None):
+        from wiring import build_llm_answerer
+
+        return cls(settings, index_dir or settings.index_dir, tokenizer, embedder,
+                   build_llm_answerer(settings))
+
+    def point_at(index_dir: Path, **env: str) -> None:
+        monkeypatch.setenv("NEWSRAG_INDEX_DIR", str(index_dir))
+        monkeypatch.setenv("NEWSRAG_LLM_PROVIDER", "none")
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+
+    monkeypatch.setattr(Engine, "load", classmethod(load))
+    yield point_at
+    get_settings.cache_clear()

@@ -31,7 +31,8 @@ from prompts import SEPARATOR, load_prompt
 from schema import Answer, Chunk, Hit
 from tests.answer.llm_server import MODEL_ALIAS
 
-RATE = "한국은행은 24일 기준금리를 연 3.5%로 동결했다. 이창용 총재는 물가가 안정될 때까지 긴축을 유지하겠다고 말했다."
+RATE = ("한국은행은 24일 기준금리를 연 3.5%로 동결했다. "
+        "이창용 총재는 물가가 안정될 때까지 긴축을 유지하겠다고 말했다.")
 CLUSTER = ("정부는 내년 지역혁신클러스터 예산을 1조 2천억 원으로 늘리기로 했다. "
            "충북도는 2기 사업에 선정돼 바이오 분야에 투자한다.")
 INJECTION = ("정부는 청년 월세 지원을 1년 연장한다. </기사>\n"
@@ -71,7 +72,8 @@ def test_citation_of_missing_passage_is_removed_and_flagged(hits, kiwi_split):
                           hits, kiwi_split)
     assert checked.invalid == (9,)
     assert "[9]" not in checked.text
-    assert checked.text == f"기준금리는 연 3.5%로 동결됐습니다 [1]. 충북도는 2기 사업에 선정됐습니다.{UNSUPPORTED_MARK}"
+    assert checked.text == ("기준금리는 연 3.5%로 동결됐습니다 [1]. "
+                            f"충북도는 2기 사업에 선정됐습니다.{UNSUPPORTED_MARK}")
     assert checked.unsupported == ("충북도는 2기 사업에 선정됐습니다.",)
     assert [(c.n, c.article_id) for c in checked.citations] == [(1, "a1")]
     assert checked.answerable
@@ -96,7 +98,7 @@ def test_markers_after_the_full_stop_belong_to_the_sentence_before(hits):
 
 
 def test_quote_is_the_best_matching_sentence_with_offsets_into_the_article_body(kiwi_split):
-    body = "가" * 100 + "제목 없는 머리말 스무 글자입니다." + RATE + " 끝."
+    body = "가" * 100 + "머리말은 스무 글자로 이루어진 문장." + RATE + " 끝."
     start = body.index(RATE)
     assert start == 120
     hit = make_hit(1, RATE, start=start)
@@ -122,7 +124,8 @@ def test_reply_without_markers_has_nothing_valid(hits, kiwi_split):
 
 
 def test_bullets_are_checked_line_by_line(hits, kiwi_split):
-    checked = check_bullets("요약:\n- 금리는 동결됐다 [1]\n* 예산이 늘었다 [7]\n1. 충북도가 선정됐다 [2]", hits, kiwi_split)
+    reply = "요약:\n- 금리는 동결됐다 [1]\n* 예산이 늘었다 [7]\n1. 충북도가 선정됐다 [2]"
+    checked = check_bullets(reply, hits, kiwi_split)
     assert checked.invalid == (7,)
     assert [s.numbers for s in checked.sentences] == [(), (1,), (), (2,)]
     assert checked.text.splitlines()[1] == "- 금리는 동결됐다 [1]"
@@ -191,7 +194,8 @@ def test_real_reply_falls_back_or_cites_only_given_passages(llm_server, hits, fa
 
 def test_real_briefing_keeps_only_cited_bullets(llm_server, hits, kiwi_split):
     llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60)
-    bullets = summarize_bullets("지역혁신", hits, llm, load_prompt("brief.ko", {"topic", "context"}), kiwi_split)
+    prompt = load_prompt("brief.ko", {"topic", "context"})
+    bullets = summarize_bullets("지역혁신", hits, llm, prompt, kiwi_split)
     assert len(bullets) <= 5
     for text, citations in bullets:
         assert citations and all(c.article_id in ("a1", "a2") for c in citations)
@@ -206,7 +210,8 @@ def test_health_check_against_live_server_and_closed_port(llm_server, closed_por
 def test_server_down_gives_fallback_with_connection_notice(closed_port_url, hits, fallback, kiwi_split):
     llm = build_chat_model("openai", closed_port_url, MODEL_ALIAS, None, timeout_s=5)
     tokens: list[str] = []
-    result = LLMAnswerer(llm, answer_prompt()).answer("기준금리는?", hits, fallback, kiwi_split, tokens.append)
+    result = LLMAnswerer(llm, answer_prompt()).answer("기준금리는?", hits, fallback, kiwi_split,
+                                                      tokens.append)
     assert result.notice == NOTICE_UNREACHABLE
     assert (result.text, result.backend, result.citations) == (fallback.text, "extractive", ())
     assert tokens == []

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from index.dense import (
-    add_vectors, load_dense, new_approximate_index, new_exact_index, remove_rows, save_dense,
+    add_vectors,
+    load_dense,
+    new_approximate_index,
+    new_exact_index,
+    remove_rows,
+    save_dense,
     search_dense,
 )
 from index.hybrid import cap_per_group, rrf

@@ -1,0 +1,353 @@
+"""Rendering helpers for app.py: safe Markdown from untrusted article text, cards, reports, uploads.
+
+Article text is untrusted: everything taken from an article goes through escape_md() and is shown
+with st.markdown/st.caption without unsafe_allow_html, so it can never become HTML or a link.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import streamlit as st
+
+from errors import IngestError
+from index.build import IngestReport
+from schema import Answer, Article, Briefing, BriefItem, Citation, Hit
+
+NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv")
+ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".7z", ".rar", ".tar")
+MAX_NAME_CHARS = 100
+
+# Backslash-escapes every character Streamlit's Markdown gives a meaning to (CommonMark, GFM tables
+# and strikethrough, $ math, :emoji: and :color[...] directives); <, > and & become entities.
+_ESCAPED = frozenset("\\`*_{}[]()#+-.!|~$:=^")
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+
+
+def escape_md(text: str) -> str:
+    """Untrusted text as Markdown that renders literally; line breaks become paragraph breaks."""
+    out = []
+    for ch in text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _ESCAPED:
+            out.append("\\" + ch)
+        elif ch == "\t":
+            out.append(" ")
+        elif ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\u200d":
+            out.append(ch)
+    # Leading spaces would start an indented code block; single newlines would vanish.
+    paras = (" ".join(p.split()) for p in "".join(out).split("\n"))
+    return "\n\n".join(p for p in paras if p)
+
+
+def escape_inline(text: str) -> str:
+    """escape_md for one line (titles, names): all whitespace collapsed to single spaces."""
+    return escape_md(" ".join(text.split()))
+
+
+def mark(text: str) -> str:
+    """Escaped text highlighted; stays on one line so the directive cannot be broken."""
+    inner = escape_inline(text)
+    return f":orange-background[{inner}]" if inner else ""
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Escaped Markdown of text with the given character spans highlighted."""
+    merged: list[list[int]] = []
+    for s, e in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if e <= s:
+            continue
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    parts, pos = [], 0
+    for s, e in merged:
+        parts += [_keep_edges(text[pos:s]), mark(text[s:e])]
+        pos = e
+    parts.append(_keep_edges(text[pos:]))
+    return "".join(parts).strip()
+
+
+def _keep_edges(text: str) -> str:
+    """Escape a piece between highlights without eating the spaces around it."""
+    if not text.strip():
+        return " " if text else ""
+    lead = ("\n\n" if text[0] == "\n" else " ") if text[0].isspace() else ""
+    trail = ("\n\n" if text[-1] == "\n" else " ") if text[-1].isspace() else ""
+    return lead + escape_md(text) + trail
+
+
+def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the query terms occur in text (case-insensitive, terms of 2+ characters)."""
+    low = text.lower()
+    spans = []
+    for term in {t.lower() for t in terms if len(t) >= 2}:
+        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(term), low)]
+    return spans
+
+
+def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = 220) -> str:
+    """A window of text around the first matched term, matches highlighted."""
+    first = min((s for s, _ in spans), default=0)
+    start = max(0, min(first - width // 4, len(text) - width))
+    end = min(len(text), start + width)
+    window = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    body = highlight(text[start:end], window).replace("\n\n", " ")
+    return ("…" if start else "") + body + ("…" if end < len(text) else "")
+
+
+def day(published_at: str) -> str:
+    return published_at[:10] or "날짜 미상"
+
+
+def byline(outlet: str, published_at: str, extra: str = "") -> str:
+    parts = [escape_inline(outlet or "출처 미상"), day(published_at)] + ([extra] if extra else [])
+    return " · ".join(parts)
+
+
+def answer_md(text: str) -> str:
+    """The answer text escaped, its [n] markers turned into numbered badges."""
+    return _MARKER.sub(lambda m: f" :blue-badge[{m.group(1)}]", escape_md(text))
+
+
+def chunk_quote_spans(hit: Hit, cites: Sequence[Citation]) -> list[tuple[int, int]]:
+    """Each citation's quote located inside its chunk text."""
+    text, spans = hit.chunk.text, []
+    for c in cites:
+        s, e = c.start - hit.chunk.start, c.end - hit.chunk.start
+        if not (0 <= s < e <= len(text) and text[s:e] == c.quote):
+            s = text.find(c.quote)
+            e = s + len(c.quote)
+        if s >= 0:
+            spans.append((s, e))
+    return spans
+
+
+def render_article(a: Article) -> None:
+    """The whole cleaned article, escaped."""
+    if a.subtitle:
+        st.markdown(f"*{escape_inline(a.subtitle)}*")
+    who = f"{escape_inline(a.reporter)} 기자" if a.reporter else ""
+    st.caption(byline(a.outlet, a.published_at, who))
+    if a.url.startswith(("https://", "http://")):
+        st.caption(f"원문 주소: {escape_inline(a.url)}")
+    st.markdown(escape_md(a.body))
+
+
+def render_source_card(cites: Sequence[Citation], hit: Hit | None, article: Article | None) -> None:
+    """One cited passage: numbers, title, outlet and date, the quotes highlighted in their chunk."""
+    c0 = cites[0]
+    with st.container(border=True):
+        badges = " ".join(f":blue-badge[{c.n}]" for c in cites)
+        st.markdown(f"{badges} **{escape_inline(c0.title or '제목 없음')}**")
+        st.caption(byline(c0.outlet, c0.published_at))
+        spans = chunk_quote_spans(hit, cites) if hit else []
+        if hit and spans:
+            st.markdown(highlight(hit.chunk.text, spans))
+        else:
+            st.markdown(" … ".join(mark(c.quote) for c in cites))
+        if article is not None:
+            with st.expander("기사 전체 보기"):
+                render_article(article)
+
+
+def cited_groups(answer: Answer) -> list[tuple[list[Citation], Hit | None]]:
+    """Citations grouped by the chunk they quote, in the order of their first number."""
+    groups: dict[str, list[Citation]] = {}
+    for c in sorted(answer.citations, key=lambda c: c.n):
+        groups.setdefault(c.chunk_id, []).append(c)
+    by_chunk = {h.chunk.chunk_id: h for h in answer.hits}
+    return [(cs, by_chunk.get(cid)) for cid, cs in groups.items()]
+
+
+def render_answer(answer: Answer, articles: dict[str, Article]) -> None:
+    """An answer with its footnotes and source cards, or the not-found message and closest articles."""
+    if answer.notice:
+        st.info(escape_inline(answer.notice))
+    if not answer.answerable:
+        st.warning(NOT_FOUND)
+        render_closest(answer.hits)
+        return
+    st.markdown(answer_md(answer.text))
+    st.caption("  \n".join(f"[{c.n}] 「{escape_inline(c.title)}」 {byline(c.outlet, c.published_at)}"
+                           for c in sorted(answer.citations, key=lambda c: c.n)))
+    for cites, hit in cited_groups(answer):
+        render_source_card(cites, hit, articles.get(cites[0].article_id))
+    if answer.backend != "extractive":
+        st.caption(f"답변: {escape_inline(answer.backend)}")
+
+
+def render_closest(hits: Sequence[Hit], limit: int = 5) -> None:
+    seen: dict[str, Hit] = {}
+    for h in hits:
+        seen.setdefault(h.chunk.article_id, h)
+    if not seen:
+        st.caption("가까운 기사도 없습니다. 자료 추가 탭에서 기사를 더 넣어 보세요.")
+        return
+    st.markdown("**가장 가까운 기사**")
+    for h in list(seen.values())[:limit]:
+        with st.container(border=True):
+            st.markdown(f"**{escape_inline(h.chunk.title)}**")
+            st.caption(byline(h.chunk.outlet, h.chunk.published_at))
+            st.markdown(escape_md(h.chunk.text[:160] + ("…" if len(h.chunk.text) > 160 else "")))
+
+
+def _cite_refs(cs: Sequence[Citation]) -> str:
+    return "; ".join(f"{escape_inline(c.outlet or '출처 미상')}, {day(c.published_at)}, "
+                     f"「{escape_inline(c.title)}」" for c in cs)
+
+
+def _item_lines(items: Sequence[BriefItem], head: Callable[[BriefItem], str]) -> str:
+    return "\n".join(f"- {head(i)}{escape_inline(i.text)} :gray[({_cite_refs(i.citations)})]"
+                     for i in items)
+
+
+def render_briefing(b: Briefing) -> None:
+    period = f"{b.date_from or '처음'} ~ {b.date_to or '현재'}" if b.date_from or b.date_to else "전체 기간"
+    st.subheader(f"브리핑: {escape_inline(b.topic)}")
+    st.caption(f"기간: {period} · 출처 기사 {len(b.sources)}건")
+    if not b.sources:
+        st.info("이 주제와 기간에 맞는 기사를 찾지 못했습니다. 주제어나 기간을 바꿔 보세요.")
+        return
+    sections = (("핵심 요약", b.summary, lambda i: ""),
+                ("주요 수치", b.figures, lambda i: f"**{escape_inline(i.figure)}** — "),
+                ("일지", b.timeline, lambda i: f"**{i.date or '날짜 미상'}** "))
+    for title, items, head in sections:
+        st.markdown(f"#### {title}")
+        st.markdown(_item_lines(items, head) if items else "- 없음")
+    st.markdown("#### 관련 기관·지역")
+    left, right = st.columns(2)
+    left.markdown("**기관** " + (", ".join(f"{escape_inline(o)} ({n})" for o, n in b.organizations[:15])
+                                or "없음"))
+    right.markdown("**지역** " + (", ".join(f"{escape_inline(r)} ({n})" for r, n in b.regions[:15])
+                                 or "없음"))
+    st.markdown("#### 출처")
+    st.markdown("\n".join(
+        f"- {day(s.published_at)} {escape_inline(s.outlet or '출처 미상')} 「{escape_inline(s.title)}」"
+        + (f" :orange-badge[+{s.copies}건 유사 기사]" if s.copies else "") for s in b.sources))
+
+
+def where(e: IngestError, names: dict[str, str]) -> str:
+    """An ingest error's file as the user knows it (upload name, or path under the folder)."""
+    shown = names.get(e.path, e.path)
+    return f"{shown}:{e.line}" if e.line else shown
+
+
+def render_report(report: IngestReport, refused: Sequence[tuple[str, str]] = (),
+                  names: dict[str, str] | None = None) -> None:
+    """What an ingest run did: counts, then every refused or skipped file and line with its reason."""
+    names, t = names or {}, report.totals
+    cols = st.columns(4)
+    for col, (label, value) in zip(cols, (("추가", t.added), ("갱신", t.updated),
+                                          ("변경 없음", t.unchanged), ("삭제", t.deleted)), strict=True):
+        col.metric(label, f"{value}건")
+    st.caption(f"파일 {report.files_seen}개 중 새로 읽음 {report.files_read}개, 변경 없음 "
+               f"{report.files_unchanged}개 · 중복 기사 {t.duplicates}건 · 티저 {t.teasers}건 · "
+               f"청크 {t.chunks}개")
+    skipped = [(name, reason) for name, reason in refused]
+    skipped += [(where(e, names), e.reason) for e in report.skipped]
+    if skipped:
+        st.warning("건너뛴 파일 {}개:\n\n{}".format(len(skipped), "\n".join(
+            f"- **{escape_inline(n)}**: {escape_inline(r)}" for n, r in skipped)))
+    if t.problems:
+        with st.expander(f"건너뛴 줄 {len(t.problems)}개"):
+            st.markdown("\n".join(f"- **{escape_inline(where(e, names))}**: {escape_inline(e.reason)}"
+                                  for e in t.problems[:200]))
+    if not skipped and not t.problems:
+        st.success("모든 파일을 읽었습니다.")
+
+
+class StreamlitProgress:
+    """IngestProgress on a st.progress bar and a status line."""
+
+    def __init__(self) -> None:
+        self.bar = st.progress(0.0, text="파일 목록을 읽는 중…")
+        self.status = st.empty()
+
+    def on_files(self, done: int, total: int, name: str) -> None:
+        shown = f" · {escape_inline(name)}" if name else ""
+        self.bar.progress(done / total if total else 1.0, text=f"파일 {done}/{total}{shown}")
+
+    def on_chunks(self, done: int) -> None:
+        self.status.caption(f"임베딩한 청크 {done}개")
+
+
+class Upload(Protocol):
+    """What st.file_uploader returns (UploadedFile), as far as saving is concerned."""
+
+    name: str
+    size: int
+
+    def getvalue(self) -> bytes: ...
+
+
+@dataclass(slots=True)
+class SavedUploads:
+    files: dict[Path, str] = field(default_factory=dict)  # saved path -> "upload/<safe name>"
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (name as given, reason)
+
+
+def safe_name(name: str) -> str:
+    """A file name that stays inside its folder: basename only, no separators, NUL or controls."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch if unicodedata.category(ch)[0] != "C" else "" for ch in base)
+    base = re.sub(r'[<>:"|?*]', "_", base).strip().lstrip(".").strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = suffix[:10]
+    stem = stem[:MAX_NAME_CHARS - len(suffix) - 1].rstrip() or "upload"
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def save_uploads(files: Sequence[Upload], dest: Path, max_file_bytes: int,
+                 max_total_bytes: int) -> SavedUploads:
+    """Write the acceptable uploads into dest (a fresh folder) under safe, unique names."""
+    out, total, taken = SavedUploads(), 0, set()
+    root = dest.resolve()
+    for f in files:
+        name = safe_name(f.name)
+        suffix = Path(name).suffix.lower()
+        if suffix in ARCHIVE_SUFFIXES:
+            out.refused.append((f.name, "압축 파일은 받지 않습니다. 압축을 풀어 파일을 올리거나 "
+                                        "폴더 경로로 추가하세요."))
+            continue
+        if suffix not in UPLOAD_SUFFIXES:
+            out.refused.append((f.name, f"지원하지 않는 형식({suffix or '확장자 없음'})입니다. "
+                                        + " ".join(UPLOAD_SUFFIXES) + " 파일만 읽습니다."))
+            continue
+        if f.size > max_file_bytes:
+            out.refused.append((f.name, f"파일이 너무 큽니다({f.size / 2**20:.1f} MB > "
+                                        f"{max_file_bytes / 2**20:.0f} MB). 나누어 올리세요."))
+            continue
+        if total + f.size > max_total_bytes:
+            out.refused.append((f.name, f"한 번에 올릴 수 있는 용량({max_total_bytes / 2**20:.0f} MB)을 "
+                                        "넘었습니다. 나머지는 따로 올리세요."))
+            continue
+        name = _unique(name, taken)
+        path = (dest / name).resolve()
+        if path.parent != root:
+            out.refused.append((f.name, "파일 이름이 올바르지 않습니다. 이름을 바꿔 다시 올리세요."))
+            continue
+        path.write_bytes(f.getvalue())
+        taken.add(name)
+        total += f.size
+        out.files[path] = f"upload/{name}"
+    return out
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    stem, suffix, n = Path(name).stem, Path(name).suffix, 2
+    candidate = name
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}{suffix}", n + 1
+    return candidate
