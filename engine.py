@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from answer.brief import build_briefing
@@ -14,7 +15,7 @@ from index.catalog import Filters
 from index.searcher import NO_FILTERS, Searcher
 from index.stats import index_stats
 from index.store import WriteLock
-from schema import Answer, Article, Briefing, Hit
+from schema import Answer, Article, Briefing, BriefItem, Hit
 
 
 class Engine:
@@ -82,7 +83,22 @@ class Engine:
         filters = Filters(date_from=date_from, date_to=date_to)
         hits = self.search(topic, k=k, filters=filters, per_article=3)
         articles = self.articles([h.chunk.article_id for h in hits])
-        return build_briefing(topic, hits, articles, self.extractive, date_from, date_to)
+        briefing = build_briefing(topic, hits, articles, self.extractive, date_from, date_to)
+        if self.llm_answerer is None:
+            return briefing
+        return self._with_generated_summary(briefing, topic, hits)
+
+    def _with_generated_summary(self, briefing: Briefing, topic: str, hits: Sequence[Hit]) -> Briefing:
+        """Summary bullets from the LLM under the same citation checks; extractive ones otherwise."""
+        from answer.chain import model_label, summarize_bullets
+        from prompts import load_prompt
+
+        prompt = load_prompt("brief.ko", {"topic", "context"})
+        bullets = summarize_bullets(topic, hits[:12], self.llm_answerer.llm, prompt, self.split_sentences)
+        if not bullets:
+            return briefing
+        summary = tuple(BriefItem(text, tuple(cites)) for text, cites in bullets)
+        return replace(briefing, summary=summary, backend=f"llm:{model_label(self.llm_answerer.llm)}")
 
     def ingest(self, sources: Sequence[Path], progress: IngestProgress | None = None,
                source_names: dict[Path, str] | None = None) -> IngestReport:

@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--limit", type=int, help="first N questions only")
     ap.add_argument("--tune", action="store_true", help="grid-search fusion weights on half the questions")
+    ap.add_argument("--answers", type=int, default=0,
+                    help="also check extractive answers on every Nth question (e.g. 10)")
     args = ap.parse_args(argv)
     settings = Settings()
     articles, queries, qrels = load_korquad(args.limit)
@@ -90,7 +92,36 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows, ["method", "nDCG@10", "Recall@1", "Recall@5", "Recall@10", "Recall@100", "MRR@10"]))
     if args.tune:
         tune(searcher, queries, qrels, dense, sparse)
+    if args.answers:
+        check_answers(settings, idx, load_answers(), queries[::args.answers])
     return 0
+
+
+def load_answers() -> dict[str, list[str]]:
+    data = json.loads((CORPORA / "KorQuAD_v1.0_dev.json").read_text(encoding="utf-8"))["data"]
+    return {qa["id"]: [a["text"] for a in qa["answers"]]
+            for doc in data for para in doc["paragraphs"] for qa in para["qas"]}
+
+
+def check_answers(settings, idx, golds: dict[str, list[str]], queries) -> None:
+    """Share of questions whose gold answer string is inside the answer's cited sentences."""
+    from engine import Engine
+
+    engine = Engine.load(settings, idx)
+    found = answered = 0
+    times = []
+    for qid, text in queries:
+        t0 = time.perf_counter()
+        a = engine.ask(text)
+        times.append(time.perf_counter() - t0)
+        answered += a.answerable
+        found += any(g in c.quote for g in golds[qid] for c in a.citations)
+    n = len(queries)
+    times.sort()
+    print(f"\nExtractive answers on {n} KorQuAD dev questions (every question of the sample has an answer):")
+    print(table([{"questions": n, "gold string in cited sentences": found / n, "answered": answered / n,
+                  "ask p50 ms": 1000 * times[n // 2]}],
+                ["questions", "gold string in cited sentences", "answered", "ask p50 ms"]))
 
 
 def qrels_for(queries, qrels):

@@ -144,9 +144,13 @@ def cmd_articles(settings, args) -> int:
 
 
 def open_searcher(settings, index: Path):
+    from errors import IndexMissingError
+    from index.catalog import CATALOG_FILE
     from wiring import build_embedder, build_tokenizer
     from wiring import open_searcher as _open
 
+    if not (index / CATALOG_FILE).is_file():  # say so before spending seconds on the model
+        raise IndexMissingError(str(index))
     return _open(settings, index, build_tokenizer(settings), build_embedder(settings))
 
 

@@ -17,14 +17,14 @@ class IngestProgress(Protocol):
     """Where progress goes: a tqdm bar in the CLI, st.progress in the app."""
 
     def on_files(self, done: int, total: int, name: str) -> None: ...
-    def on_chunks(self, done: int) -> None: ...
+    def on_chunks(self, done: int, batch_total: int) -> None: ...
 
 
 class NoProgress:
     def on_files(self, done: int, total: int, name: str) -> None:
         pass
 
-    def on_chunks(self, done: int) -> None:
+    def on_chunks(self, done: int, batch_total: int) -> None:
         pass
 
 

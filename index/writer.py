@@ -30,7 +30,8 @@ from ingest.chunk import chunk_articles
 from ingest.load import make_articles
 from schema import Article, Chunk, ParsedArticle
 
-Progress = Callable[[int], None]
+# (chunks just embedded, chunks in this batch); called with 0 first, when the batch starts.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +168,14 @@ class IndexWriter:
         model, dim = self.embedder.name, self.embedder.dim
         keys = [cache_key(model, dim, c.title, c.text) for c in chunks]
         found = self.cache.get_many(keys, dim)
-        if on_embedded and found:
-            on_embedded(sum(k in found for k in keys))
+        if on_embedded:
+            on_embedded(0, len(keys))
+            on_embedded(sum(k in found for k in keys), len(keys))
         todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
         if todo:
             vecs = self.embedder.encode_documents(
-                [chunks[i].title for i in todo], [chunks[i].text for i in todo], progress=on_embedded)
+                [chunks[i].title for i in todo], [chunks[i].text for i in todo],
+                progress=(lambda n: on_embedded(n, len(keys))) if on_embedded else None)
             self.cache.put_many([keys[i] for i in todo], vecs)
             found.update(zip((keys[i] for i in todo), vecs, strict=True))
             report.embedded += len(todo)

@@ -23,7 +23,10 @@ class TqdmProgress:
         self._files.n = done
         self._files.set_postfix_str(name[-40:], refresh=True)
 
-    def on_chunks(self, done: int) -> None:
+    def on_chunks(self, done: int, batch_total: int) -> None:
+        if done == 0:  # a new batch: the bar's total grows by its chunks, so time left shows
+            self._chunks.total = self._chunks.n + batch_total
+            self._chunks.refresh()
         self._chunks.update(done)
 
     def close(self) -> None:

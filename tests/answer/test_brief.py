@@ -50,3 +50,22 @@ def test_every_line_is_cited_and_exports_open(briefing):
     assert "핵심 요약" in text and "400억원" in text
     assert json.loads(to_json(briefing))["topic"] == "지역혁신클러스터 육성 사업"
     assert dict(briefing.regions).get("충북", 0) >= 1
+
+
+def test_briefing_with_a_configured_llm_keeps_every_line_cited(seed_engine, llm_server):
+    """The real local server: generated bullets pass the citation check, or the extractive ones stay."""
+    from answer.chain import LLMAnswerer, build_chat_model
+    from engine import Engine
+    from prompts import load_prompt
+
+    llm = build_chat_model("openai", llm_server, "gemma3-270m", None, 60.0)
+    engine = Engine(seed_engine.settings, seed_engine.index_dir, seed_engine.tokenizer, seed_engine.embedder,
+                    LLMAnswerer(llm, load_prompt("answer.ko", {"question", "context"})))
+    b = engine.brief("바이오 클러스터")
+    assert b.summary
+    for item in b.summary:
+        assert item.citations
+        for c in item.citations:
+            body = engine.articles([c.article_id])[c.article_id].body
+            assert body[c.start:c.end] == c.quote
+    assert b.backend == "extractive" or b.backend.startswith("llm:")
