@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INDEX ?= data/index
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup setup-dev model sample-index run test lint clean-index
+.PHONY: setup setup-dev model sample-index run test lint clean-index browser-deps
 
 # torch first, from the local CPU wheel: otherwise sentence-transformers pulls a CUDA build.
 $(VENV)/.deps: requirements.txt
@@ -28,10 +28,14 @@ sample-index: setup
 	$(PY) -m ingest data/sample --index $(INDEX)
 
 run: sample-index
-	$(PY) -m index info --index $(INDEX)
-	$(PY) -m index search --index $(INDEX) --k 3 "충북 지역혁신클러스터 2기 사업 예산"
+	NEWSRAG_INDEX_DIR=$(INDEX) $(PY) -m streamlit run app.py --browser.gatherUsageStats false
 
-test: setup-dev
+# Debian's Chromium (driven by Playwright's Python API, never `playwright install`) and a Korean font
+# for tests/test_browser.py; needs root the first time.
+browser-deps:
+	{ command -v chromium && fc-list :lang=ko | grep -q . ; } >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-nanum)
+
+test: setup-dev browser-deps
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-deps

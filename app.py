@@ -47,6 +47,8 @@ DATE_MIN, DATE_MAX = date(1990, 1, 1), date(2099, 12, 31)
 GENERIC_ERROR = ("예상하지 못한 오류가 발생했습니다. 잠시 뒤 다시 시도하고, "
                  "계속되면 서버 로그를 확인해 관리자에게 알려 주세요.")
 TABS = ("질문하기", "기사 검색", "브리핑", "자료 추가")
+# Our own constant CSS (never article text): less empty space above the tabs on a 768 px screen.
+PAGE_CSS = "<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>"
 
 
 @st.cache_resource(show_spinner="인덱스와 임베딩 모델을 불러오는 중…")
@@ -118,30 +120,29 @@ def ask_with_stream(engine: Engine, question: str, k: int) -> Answer:
 
 
 def render_ask(engine: Engine, k: int) -> None:
+    """A question box above the conversation; the newest exchange comes first, right under the box."""
     history: list[tuple[str, Answer, dict[str, Article]]] = st.session_state.setdefault("chat", [])
-    log = st.container()
-    with log:
-        if not history:
-            st.caption("기사에 근거해 답하고 출처를 [번호]로 붙입니다. "
-                       "예: 충북 지역혁신클러스터 2기 사업에 투입되는 총 사업비는?")
-        for question, answer, articles in history:
-            with st.chat_message("user"):
-                st.markdown(escape_md(question))
-            with st.chat_message("assistant"):
-                render_answer(answer, articles)
     question = st.chat_input("질문을 입력하세요", key="question")
-    if history:
-        st.button("대화 지우기", key="chat_clear", on_click=history.clear)
-    if not question:
-        return
-    with log:
+    shown = 0  # history entries already on the page (the new exchange)
+    if question:
         with st.chat_message("user"):
             st.markdown(escape_md(question))
         with st.chat_message("assistant"), shown_errors():
             answer = ask_with_stream(engine, question, k)
             articles = engine.articles([c.article_id for c in answer.citations])
-            history.append((question, answer, articles))
+            history.insert(0, (question, answer, articles))
+            shown = 1
             render_answer(answer, articles)
+    elif not history:
+        st.caption("기사에 근거해 답하고 출처를 [번호]로 붙입니다. "
+                   "예: 충북 지역혁신클러스터 2기 사업에 투입되는 총 사업비는?")
+    for past_question, answer, articles in history[shown:]:
+        with st.chat_message("user"):
+            st.markdown(escape_md(past_question))
+        with st.chat_message("assistant"):
+            render_answer(answer, articles)
+    if history:
+        st.button("대화 지우기", key="chat_clear", on_click=history.clear)
 
 
 def date_range(prefix: str) -> tuple[str, str, bool]:
@@ -280,10 +281,10 @@ def render_brief(engine: Engine) -> None:
     if made is None:
         return
     slug = file_slug(made["briefing"].topic)
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button("Markdown(.md) 내려받기", made["md"], file_name=f"briefing_{slug}.md",
+    row = st.container(horizontal=True)
+    row.download_button("Markdown(.md) 내려받기", made["md"], file_name=f"briefing_{slug}.md",
                          mime="text/markdown", on_click="ignore", key="brief_md")
-    right.download_button("Word(.docx) 내려받기", made["docx"], file_name=f"briefing_{slug}.docx",
+    row.download_button("Word(.docx) 내려받기", made["docx"], file_name=f"briefing_{slug}.docx",
                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                           on_click="ignore", key="brief_docx")
     render_briefing(made["briefing"])
@@ -327,7 +328,7 @@ def render_add(engine: Engine, max_file_mb: int) -> None:
     kinds = " ".join(UPLOAD_SUFFIXES)
     files = st.file_uploader(f"기사 파일 올리기 ({kinds}, 여러 개 가능, 파일당 {max_file_mb} MB까지)",
                              type=[s.lstrip(".") for s in UPLOAD_SUFFIXES] + ["zip"],
-                             accept_multiple_files=True,
+                             accept_multiple_files=True, max_upload_size=max_file_mb,
                              key=f"uploads_{st.session_state.get('upload_round', 0)}")
     if st.button("올린 파일 추가하기", key="upload_go", disabled=not files, type="primary"):
         with shown_errors():
@@ -357,7 +358,8 @@ def render_first_run(engine: Engine, max_file_mb: int) -> None:
 
 
 def main() -> None:
-    st.set_page_config(layout="wide", page_title="newsrag", page_icon="📰")
+    st.set_page_config(layout="wide", page_title="newsrag", page_icon=":material/newspaper:")
+    st.html(PAGE_CSS)
     settings = get_settings()
     try:
         engine = get_engine()
@@ -374,7 +376,7 @@ def main() -> None:
         with shown_errors():
             stats = engine.stats()
     k = render_sidebar(engine, stats, settings.top_k)
-    st.markdown("#### 📰 newsrag · 정책 뉴스 검색과 근거 있는 답변")
+    st.markdown("#### :material/newspaper: newsrag · 정책 뉴스 검색과 근거 있는 답변")
     if stats is None:
         render_first_run(engine, settings.upload_max_mb)
         return

@@ -65,7 +65,7 @@ def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
     for s, e in sorted((max(0, s), min(len(text), e)) for s, e in spans):
         if e <= s:
             continue
-        if merged and s <= merged[-1][1]:
+        if merged and (s <= merged[-1][1] or not text[merged[-1][1]:s].strip()):
             merged[-1][1] = max(merged[-1][1], e)
         else:
             merged.append([s, e])
@@ -198,7 +198,7 @@ def render_closest(hits: Sequence[Hit], limit: int = 5) -> None:
         with st.container(border=True):
             st.markdown(f"**{escape_inline(h.chunk.title)}**")
             st.caption(byline(h.chunk.outlet, h.chunk.published_at))
-            st.markdown(escape_md(h.chunk.text[:160] + ("…" if len(h.chunk.text) > 160 else "")))
+            st.markdown(escape_inline(h.chunk.text[:160] + ("…" if len(h.chunk.text) > 160 else "")))
 
 
 def _cite_refs(cs: Sequence[Citation]) -> str:
@@ -277,8 +277,8 @@ class StreamlitProgress:
         shown = f" · {escape_inline(name)}" if name else ""
         self.bar.progress(done / total if total else 1.0, text=f"파일 {done}/{total}{shown}")
 
-    def on_chunks(self, done: int) -> None:
-        self.status.caption(f"임베딩한 청크 {done}개")
+    def on_chunks(self, done: int, batch_total: int) -> None:
+        self.status.caption(f"청크 임베딩 {done}/{batch_total}")
 
 
 class Upload(Protocol):

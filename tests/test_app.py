@@ -135,9 +135,9 @@ def test_ask_answers_with_citation_and_source_card(app_env, app_index):
     # A follow-up keeps the first exchange on screen.
     at.chat_input(key="question").set_value("화성 탐사선 발사 일정은?").run()
     assert not at.exception, at.exception
-    assert len(at.chat_message) == 4
-    assert "400억원" in at.chat_message[1].markdown[0].value
-    declined = at.chat_message[3]
+    assert len(at.chat_message) == 4  # newest first, right under the question box
+    assert "400억원" in at.chat_message[3].markdown[0].value
+    declined = at.chat_message[1]
     assert [w.value for w in declined.warning] == ["제공된 기사에서 답을 찾지 못했습니다."]
     assert any(m.value == "**가장 가까운 기사**" for m in declined.markdown)
 
