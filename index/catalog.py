@@ -197,14 +197,16 @@ def _chunk_from_row(r: Sequence) -> tuple[int, Chunk]:
                        kind=r[11])
 
 
+def _select_in(conn: sqlite3.Connection, sql: str, keys: Iterable) -> Iterator[Sequence]:
+    """Rows of `sql ... IN ({})` for any number of keys (SQLite caps the parameters per query)."""
+    keys = list(keys)
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        yield from conn.execute(sql.format(",".join("?" * len(part))), part)
+
+
 def get_chunks(conn: sqlite3.Connection, rows: Iterable[int]) -> dict[int, Chunk]:
-    rows = list(rows)
-    out: dict[int, Chunk] = {}
-    for i in range(0, len(rows), 500):
-        part = rows[i:i + 500]
-        sql = f"{_CHUNK_SELECT} WHERE c.row IN ({','.join('?' * len(part))})"
-        out.update(_chunk_from_row(r) for r in conn.execute(sql, part))
-    return out
+    return dict(_chunk_from_row(r) for r in _select_in(conn, f"{_CHUNK_SELECT} WHERE c.row IN ({{}})", rows))
 
 
 def iter_chunk_rows(conn: sqlite3.Connection) -> Iterator[tuple[int, Chunk, list[str]]]:
@@ -227,13 +229,8 @@ def _article_from_row(r: Sequence) -> Article:
 
 
 def get_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Article]:
-    ids = list(ids)
-    out: dict[str, Article] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        sql = f"SELECT {_ARTICLE_COLS} FROM articles WHERE article_id IN ({','.join('?' * len(part))})"
-        out.update((r[0], _article_from_row(r)) for r in conn.execute(sql, part))
-    return out
+    sql = f"SELECT {_ARTICLE_COLS} FROM articles WHERE article_id IN ({{}})"
+    return {r[0]: _article_from_row(r) for r in _select_in(conn, sql, ids)}
 
 
 def iter_articles(conn: sqlite3.Connection) -> Iterator[tuple[Article, int]]:
@@ -279,14 +276,9 @@ def filter_rows(conn: sqlite3.Connection, f: Filters) -> np.ndarray:
 
 def row_groups(conn: sqlite3.Connection, rows: Iterable[int]) -> dict[int, tuple[str, str]]:
     """row -> (article id, canonical article id of its near-duplicate group)."""
-    rows = list(rows)
-    out: dict[int, tuple[str, str]] = {}
-    for i in range(0, len(rows), 500):
-        part = rows[i:i + 500]
-        sql = ("SELECT c.row, a.article_id, COALESCE(a.duplicate_of, a.article_id) FROM chunks c "
-               f"JOIN articles a ON a.article_id = c.article_id WHERE c.row IN ({','.join('?' * len(part))})")
-        out.update((r[0], (r[1], r[2])) for r in conn.execute(sql, part))
-    return out
+    sql = ("SELECT c.row, a.article_id, COALESCE(a.duplicate_of, a.article_id) FROM chunks c "
+           "JOIN articles a ON a.article_id = c.article_id WHERE c.row IN ({})")
+    return {r[0]: (r[1], r[2]) for r in _select_in(conn, sql, rows)}
 
 
 def chunks_of_article(conn: sqlite3.Connection, article_id: str) -> list[Chunk]:

@@ -246,10 +246,18 @@ def clean_body(text: str) -> str:
     lines = [line.text for line in page_lines(text)]
     kept = [line for i, line in enumerate(lines)
             if not _is_record_noise(line, lines[i + 1] if i + 1 < len(lines) else "")]
+    if not kept:  # a record is one article: never clean it away entirely
+        kept = lines
     return "\n\n".join(collapse_repeats(kept))
 
 
+# A line this long is a paragraph even when it starts with a photo credit or "기자 =" dateline.
+_PARAGRAPH_LEN = 150
+
+
 def _is_record_noise(line: str, nxt: str) -> bool:
+    if len(line) >= _PARAGRAPH_LEN:
+        return False
     if ends_prose(line, min_len=40) and not _FOOTER_MARK.search(line):
         return False
     # "▲" lines stay: without the page around them a list item looks like a caption.

@@ -143,3 +143,10 @@ def test_clean_body_keeps_arrow_list_items():
 def test_clean_body_of_clean_text_is_the_paragraphs():
     assert clean_body("첫 문단이다.\n\n\n둘째   문단이다.") == "첫 문단이다.\n\n둘째 문단이다."
     assert clean_body("") == ""
+
+
+def test_clean_body_keeps_a_one_line_lead_that_starts_with_a_photo_credit():
+    lead = ("치과의사 이수진 인스타그램 갈무리 © 뉴스1 /사진=뉴스1 [파이낸셜뉴스] 나이를 잊은 동안 외모로 "
+            "주목받고 있는 치과의사 이수진이 배우 김태희에게 사과의 말을 전했다. 이수진은 자신의 SNS에 글을 올려..")
+    assert clean_body(lead) == lead
+    assert clean_body("© 뉴스1") == "© 뉴스1"  # never cleaned away entirely
