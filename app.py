@@ -300,7 +300,7 @@ def ingest_uploads(engine: Engine, files: Sequence[Upload], max_file_mb: int) ->
                   if saved.files else IngestReport())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    names = {str(p): name.removeprefix("upload/") for p, name in saved.files.items()}
+    names = {name: name.removeprefix("upload/") for name in saved.files.values()}  # as reports name them
     return {"report": report, "refused": saved.refused, "names": names}
 
 

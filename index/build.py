@@ -54,13 +54,14 @@ def ingest_sources(writer: IndexWriter, sources: Sequence[Path], *, max_file_byt
         progress.on_files(done - 1, len(files), path.name)
         report.files_seen += 1
         name = (source_names or {}).get(path, str(path.resolve()))
+        shown = (source_names or {}).get(path, str(path))  # what messages call the file
         try:
-            batch = _read_one(writer, path, name, max_file_bytes, report)
+            batch = _read_one(writer, path, name, max_file_bytes, report, shown)
         except IngestError as e:
-            report.skipped.append(e)
+            report.skipped.append(IngestError(shown, e.reason, e.line))
             continue
         except OSError as e:
-            report.skipped.append(IngestError(str(path), f"파일을 읽을 수 없습니다({e.strerror})."))
+            report.skipped.append(IngestError(shown, f"파일을 읽을 수 없습니다({e.strerror})."))
             continue
         if batch is None:
             continue
@@ -76,7 +77,7 @@ def ingest_sources(writer: IndexWriter, sources: Sequence[Path], *, max_file_byt
 
 
 def _read_one(writer: IndexWriter, path: Path, name: str, max_file_bytes: int,
-              report: IngestReport) -> SourceBatch | None:
+              report: IngestReport, shown: str) -> SourceBatch | None:
     check_file(path, max_file_bytes)
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
@@ -87,5 +88,5 @@ def _read_one(writer: IndexWriter, path: Path, name: str, max_file_bytes: int,
         return None
     result = parse_file(path, data)
     report.files_read += 1
-    report.totals.problems.extend(result.problems)
+    report.totals.problems.extend(IngestError(shown, p.reason, p.line) for p in result.problems)
     return SourceBatch(name, sha, result.articles)
