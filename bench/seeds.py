@@ -48,7 +48,6 @@ def gold_ids(engine, questions: list[dict]) -> dict[str, set[str]]:
             f"SELECT article_id FROM articles WHERE COALESCE(duplicate_of, article_id) IN "
             f"({','.join('?' * len(group))})", list(group))} if group else set()
         out[q["id"]] = members
-
     return out
 
 

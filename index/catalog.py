@@ -64,9 +64,6 @@ class Filters:
     kinds: tuple[str, ...] = ("main",)
     article_ids: tuple[str, ...] = ()
 
-    def is_empty(self) -> bool:
-        return self == Filters(kinds=self.kinds) and self.kinds == ("main",)
-
 
 def connect(index_dir: Path, readonly: bool = False) -> sqlite3.Connection:
     """Open the catalog in WAL mode so readers see the last commit while a writer works."""
