@@ -20,6 +20,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.procs import stop_process
+
 REPO = Path(__file__).resolve().parent.parent
 SCREENS_OUT = REPO / "out" / "screens"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -73,12 +75,7 @@ def streamlit_server(index_dir: Path, log: Path) -> Iterator[str]:
         wait_healthy(url, proc, log, SERVER_START_S)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop_process(proc, 20)
 
 
 def open_tab(page: Page, name: str):

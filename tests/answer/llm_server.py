@@ -68,12 +68,9 @@ def serve_llm(model_path: Path | None = None, max_tokens: int = 48, n_ctx: int =
         _wait_for_health(url, time.monotonic() + start_timeout_s)
         yield f"{url}/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        from tests.procs import stop_process  # here: this file also runs as a script, outside the repo path
+
+        stop_process(proc, 10)
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()
