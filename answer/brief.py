@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from answer.extractive import Candidate, ExtractiveAnswerer, _similar
+from answer.extractive import Candidate, ExtractiveAnswerer, text_similarity
 from schema import Article, Briefing, BriefItem, Citation, Hit, SourceRef
 
 FIGURE = re.compile(
@@ -62,7 +62,7 @@ def _diverse(ranked: list[Candidate], hits: Sequence[Hit], max_items: int,
     used: Counter[str] = Counter()
     for c in ranked:
         aid = hits[c.hit_index].chunk.article_id
-        if used[aid] >= per_article or any(_similar(c.text, o.text) > 0.6 for o in out):
+        if used[aid] >= per_article or any(text_similarity(c.text, o.text) > 0.6 for o in out):
             continue
         used[aid] += 1
         out.append(BriefItem(c.text, (cite(1, hits[c.hit_index], c),)))
@@ -74,7 +74,7 @@ def _diverse(ranked: list[Candidate], hits: Sequence[Hit], max_items: int,
 def _dedupe(items: list[BriefItem]) -> list[BriefItem]:
     out: list[BriefItem] = []
     for it in items:
-        if not any(_similar(it.text, o.text) > 0.6 for o in out):
+        if not any(text_similarity(it.text, o.text) > 0.6 for o in out):
             out.append(it)
     return out
 

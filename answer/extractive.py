@@ -145,7 +145,7 @@ class ExtractiveAnswerer:
         for c in ranked:
             if len(chosen) == self.config.max_sentences or c.score < 0.85 * best:
                 break
-            if not any(_similar(c.text, o.text) >= self.config.near_duplicate for o in chosen):
+            if not any(text_similarity(c.text, o.text) >= self.config.near_duplicate for o in chosen):
                 chosen.append(c)
         return chosen
 
@@ -155,6 +155,7 @@ def _bigrams(text: str) -> set[str]:
     return {s[i:i + 2] for i in range(len(s) - 1)}
 
 
-def _similar(a: str, b: str) -> float:
+def text_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two texts' whitespace-free character bigrams."""
     x, y = _bigrams(a), _bigrams(b)
     return len(x & y) / max(1, len(x | y))

@@ -165,7 +165,8 @@ class Searcher:
     def _article_vector(self, chunks) -> np.ndarray:
         model, dim = self.embedder.name, self.embedder.dim
         keys = [cache_key(model, dim, c.title, c.text) for c in chunks]
-        found = self._cache.get_many(keys, dim)
+        with self._lock:  # one SQLite connection, shared by the app's session threads
+            found = self._cache.get_many(keys, dim)
         missing = [c for c, key in zip(chunks, keys, strict=True) if key not in found]
         vecs = list(found.values())
         if missing:
