@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INDEX ?= data/index
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup setup-dev model sample-index run test lint clean-index browser-deps
+.PHONY: setup setup-dev model sample-index run test lint clean-index browser-deps bench-deps
 
 # torch first, from the local CPU wheel: otherwise sentence-transformers pulls a CUDA build.
 $(VENV)/.deps: requirements.txt
@@ -18,8 +18,14 @@ $(VENV)/.dev-deps: $(VENV)/.deps requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# LangChain and rank-bm25 for bench/langchain_side.py only: the app and `make test` never need them.
+$(VENV)/.bench-deps: $(VENV)/.dev-deps requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
 setup: $(VENV)/.deps model
 setup-dev: $(VENV)/.dev-deps model
+bench-deps: $(VENV)/.bench-deps model
 
 model: $(VENV)/.deps
 	$(PY) -m index fetch-model

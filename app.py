@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -18,9 +16,7 @@ import streamlit as st
 
 from answer.export import to_docx, to_markdown
 from app_view import (
-    UPLOAD_SUFFIXES,
     StreamlitProgress,
-    Upload,
     answer_md,
     byline,
     escape_inline,
@@ -28,21 +24,19 @@ from app_view import (
     render_answer,
     render_briefing,
     render_report,
-    save_uploads,
     snippet,
     term_spans,
 )
 from config import get_settings
 from engine import Engine
 from errors import NewsRagError
-from index.build import IngestReport
 from index.catalog import Filters
 from schema import Answer, Article, Hit
+from uploads import ARCHIVE_SUFFIXES, UPLOAD_SUFFIXES, UploadLimits, ingest_uploads
 
 logger = logging.getLogger("newsrag.app")
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "data" / "sample"
-UPLOAD_TOTAL_FILES = 4  # one upload may carry this many maximum-size files in all
 DATE_MIN, DATE_MAX = date(1990, 1, 1), date(2099, 12, 31)
 GENERIC_ERROR = ("예상하지 못한 오류가 발생했습니다. 잠시 뒤 다시 시도하고, "
                  "계속되면 서버 로그를 확인해 관리자에게 알려 주세요.")
@@ -88,7 +82,8 @@ def render_sidebar(engine: Engine, stats: dict | None, default_k: int) -> int:
             left, right = st.columns(2)
             left.metric("기사", f"{stats['articles']:,}건")
             right.metric("청크", f"{stats['chunks']:,}개")
-            st.caption(f"기간: {stats['date_from'] or '?'} ~ {stats['date_to'] or '?'}  \n"
+            st.caption(f"기간: {escape_inline(stats['date_from']) or '?'} ~ "
+                       f"{escape_inline(stats['date_to']) or '?'}  \n"
                        f"언론사 {len(stats['outlets'])}곳 · 중복 기사 {stats['duplicates']}건  \n"
                        f"임베딩 모델: {escape_inline(str(stats.get('embed_model') or '?'))}")
         st.subheader("답변 방식")
@@ -290,20 +285,6 @@ def render_brief(engine: Engine) -> None:
     render_briefing(made["briefing"])
 
 
-def ingest_uploads(engine: Engine, files: Sequence[Upload], max_file_mb: int) -> dict:
-    """Save the uploads under safe names in a fresh folder inside the index folder, then ingest them."""
-    engine.index_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=engine.index_dir))
-    try:
-        saved = save_uploads(files, folder, max_file_mb * 2**20, UPLOAD_TOTAL_FILES * max_file_mb * 2**20)
-        report = (engine.ingest(list(saved.files), StreamlitProgress(), source_names=saved.files)
-                  if saved.files else IngestReport())
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    names = {name: name.removeprefix("upload/") for name in saved.files.values()}  # as reports name them
-    return {"report": report, "refused": saved.refused, "names": names}
-
-
 def ingest_folder(engine: Engine, folder: Path) -> dict:
     report = engine.ingest([folder], StreamlitProgress())
     names = {}
@@ -320,33 +301,41 @@ def finish_ingest(result: dict) -> None:
     st.rerun()
 
 
-def render_add(engine: Engine, max_file_mb: int) -> None:
+def render_add(engine: Engine, limits: UploadLimits) -> None:
     if result := st.session_state.get("ingest_result"):
         st.markdown("**최근 추가 결과**")
         render_report(**result)
         st.divider()
     kinds = " ".join(UPLOAD_SUFFIXES)
-    files = st.file_uploader(f"기사 파일 올리기 ({kinds}, 여러 개 가능, 파일당 {max_file_mb} MB까지)",
-                             type=[s.lstrip(".") for s in UPLOAD_SUFFIXES] + ["zip"],
-                             accept_multiple_files=True, max_upload_size=max_file_mb,
+    # Archives pass the widget's filter so that save_uploads refuses them with our own message.
+    files = st.file_uploader(f"기사 파일 올리기 ({kinds}, 여러 개 가능, 파일당 {limits.max_file_mb} MB, "
+                             f"한 번에 {limits.max_total_mb} MB까지)",
+                             type=[s.lstrip(".") for s in UPLOAD_SUFFIXES + ARCHIVE_SUFFIXES],
+                             accept_multiple_files=True, max_upload_size=limits.max_file_mb,
                              key=f"uploads_{st.session_state.get('upload_round', 0)}")
     if st.button("올린 파일 추가하기", key="upload_go", disabled=not files, type="primary"):
         with shown_errors():
-            finish_ingest(ingest_uploads(engine, files, max_file_mb))
+            finish_ingest(ingest_uploads(engine, files, limits, StreamlitProgress()))
     left, right = st.columns([5, 1], vertical_alignment="bottom")
-    folder = left.text_input("또는 서버의 폴더 경로 (하위 폴더까지 읽습니다)", key="folder_path",
-                             placeholder="예: data/raw")
+    folder = left.text_input(f"또는 데이터 폴더({engine.settings.data_dir}) 안의 경로 (하위 폴더까지 읽습니다)",
+                             key="folder_path", placeholder="예: raw")
     if right.button("폴더 추가하기", key="folder_go", width="stretch"):
-        path = Path(folder.strip()).expanduser()
+        root = engine.settings.data_dir.resolve()
+        path = (root / Path(folder.strip()).expanduser()).resolve()
+        # Anyone with the app's address may type a path: only the data folder is theirs to read.
+        if not path.is_relative_to(root):
+            st.error(f"서버 폴더는 데이터 폴더({escape_inline(str(root))}) 안에서만 추가할 수 있습니다. "
+                     "그 밖의 파일은 위의 업로드로 올리세요.")
+            return
         if not folder.strip() or not path.exists():
             st.error(f"경로를 찾을 수 없습니다: {escape_inline(folder) or '(빈 값)'}. "
-                     "이 서버에서 보이는 폴더나 파일 경로를 입력하세요.")
+                     "데이터 폴더 안의 폴더나 파일 경로를 입력하세요.")
             return
         with shown_errors():
             finish_ingest(ingest_folder(engine, path))
 
 
-def render_first_run(engine: Engine, max_file_mb: int) -> None:
+def render_first_run(engine: Engine, limits: UploadLimits) -> None:
     st.info("아직 검색할 인덱스가 없습니다. 터미널에서 "
             f"`python -m ingest data/sample --index {engine.index_dir}` 를 실행해 만들거나, "
             "아래 버튼으로 예시 기사를 바로 넣으세요. 몇 분 걸릴 수 있습니다.")
@@ -354,7 +343,7 @@ def render_first_run(engine: Engine, max_file_mb: int) -> None:
         with shown_errors():
             finish_ingest(ingest_folder(engine, SAMPLE_DIR))
     with st.expander("내 자료로 시작하기"):
-        render_add(engine, max_file_mb)
+        render_add(engine, limits)
 
 
 def main() -> None:
@@ -376,9 +365,10 @@ def main() -> None:
         with shown_errors():
             stats = engine.stats()
     k = render_sidebar(engine, stats, settings.top_k)
+    limits = UploadLimits(settings.upload_max_mb, settings.upload_max_total_mb)
     st.markdown("#### :material/newspaper: newsrag · 정책 뉴스 검색과 근거 있는 답변")
     if stats is None:
-        render_first_run(engine, settings.upload_max_mb)
+        render_first_run(engine, limits)
         return
     ask, search, brief, add = st.tabs(TABS)
     with ask:
@@ -388,7 +378,7 @@ def main() -> None:
     with brief:
         render_brief(engine)
     with add:
-        render_add(engine, settings.upload_max_mb)
+        render_add(engine, limits)
 
 
 if __name__ == "__main__":

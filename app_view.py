@@ -1,4 +1,4 @@
-"""Rendering helpers for app.py: safe Markdown from untrusted article text, cards, reports, uploads.
+"""Rendering helpers for app.py: safe Markdown from untrusted article text, cards and reports.
 
 Article text is untrusted: everything taken from an article goes through escape_md() and is shown
 with st.markdown/st.caption without unsafe_allow_html, so it can never become HTML or a link.
@@ -9,9 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
 
 import streamlit as st
 
@@ -20,9 +17,6 @@ from index.build import IngestReport
 from schema import Answer, Article, Briefing, BriefItem, Citation, Hit
 
 NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv")
-ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".7z", ".rar", ".tar")
-MAX_NAME_CHARS = 100
 
 # Backslash-escapes every character Streamlit's Markdown gives a meaning to (CommonMark, GFM tables
 # and strikethrough, $ math, :emoji: and :color[...] directives); <, > and & become entities.
@@ -106,7 +100,8 @@ def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = 220) -> st
 
 
 def day(published_at: str) -> str:
-    return published_at[:10] or "날짜 미상"
+    """The date part of an ISO timestamp, escaped: it comes from the article too."""
+    return escape_inline(published_at[:10]) or "날짜 미상"
 
 
 def byline(outlet: str, published_at: str, extra: str = "") -> str:
@@ -220,7 +215,7 @@ def render_briefing(b: Briefing) -> None:
         return
     sections = (("핵심 요약", b.summary, lambda i: ""),
                 ("주요 수치", b.figures, lambda i: f"**{escape_inline(i.figure)}** — "),
-                ("일지", b.timeline, lambda i: f"**{i.date or '날짜 미상'}** "))
+                ("일지", b.timeline, lambda i: f"**{escape_inline(i.date) or '날짜 미상'}** "))
     for title, items, head in sections:
         st.markdown(f"#### {title}")
         st.markdown(_item_lines(items, head) if items else "- 없음")
@@ -279,75 +274,3 @@ class StreamlitProgress:
 
     def on_chunks(self, done: int, batch_total: int) -> None:
         self.status.caption(f"청크 임베딩 {done}/{batch_total}")
-
-
-class Upload(Protocol):
-    """What st.file_uploader returns (UploadedFile), as far as saving is concerned."""
-
-    name: str
-    size: int
-
-    def getvalue(self) -> bytes: ...
-
-
-@dataclass(slots=True)
-class SavedUploads:
-    files: dict[Path, str] = field(default_factory=dict)  # saved path -> "upload/<safe name>"
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (name as given, reason)
-
-
-def safe_name(name: str) -> str:
-    """A file name that stays inside its folder: basename only, no separators, NUL or controls."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch if unicodedata.category(ch)[0] != "C" else "" for ch in base)
-    base = re.sub(r'[<>:"|?*]', "_", base).strip().lstrip(".").strip()
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    suffix = suffix[:10]
-    stem = stem[:MAX_NAME_CHARS - len(suffix) - 1].rstrip() or "upload"
-    return f"{stem}.{suffix}" if suffix else stem
-
-
-def save_uploads(files: Sequence[Upload], dest: Path, max_file_bytes: int,
-                 max_total_bytes: int) -> SavedUploads:
-    """Write the acceptable uploads into dest (a fresh folder) under safe, unique names."""
-    out, total, taken = SavedUploads(), 0, set()
-    root = dest.resolve()
-    for f in files:
-        name = safe_name(f.name)
-        suffix = Path(name).suffix.lower()
-        if suffix in ARCHIVE_SUFFIXES:
-            out.refused.append((f.name, "압축 파일은 받지 않습니다. 압축을 풀어 파일을 올리거나 "
-                                        "폴더 경로로 추가하세요."))
-            continue
-        if suffix not in UPLOAD_SUFFIXES:
-            out.refused.append((f.name, f"지원하지 않는 형식({suffix or '확장자 없음'})입니다. "
-                                        + " ".join(UPLOAD_SUFFIXES) + " 파일만 읽습니다."))
-            continue
-        if f.size > max_file_bytes:
-            out.refused.append((f.name, f"파일이 너무 큽니다({f.size / 2**20:.1f} MB > "
-                                        f"{max_file_bytes / 2**20:.0f} MB). 나누어 올리세요."))
-            continue
-        if total + f.size > max_total_bytes:
-            out.refused.append((f.name, f"한 번에 올릴 수 있는 용량({max_total_bytes / 2**20:.0f} MB)을 "
-                                        "넘었습니다. 나머지는 따로 올리세요."))
-            continue
-        name = _unique(name, taken)
-        path = (dest / name).resolve()
-        if path.parent != root:
-            out.refused.append((f.name, "파일 이름이 올바르지 않습니다. 이름을 바꿔 다시 올리세요."))
-            continue
-        path.write_bytes(f.getvalue())
-        taken.add(name)
-        total += f.size
-        out.files[path] = f"upload/{name}"
-    return out
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    stem, suffix, n = Path(name).stem, Path(name).suffix, 2
-    candidate = name
-    while candidate in taken:
-        candidate, n = f"{stem}-{n}{suffix}", n + 1
-    return candidate

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
 
     max_file_mb: int = 64  # larger files are refused with a message (split them)
-    upload_max_mb: int = 50
+    upload_max_mb: int = 50  # per file uploaded in the app
+    upload_max_total_mb: int = 200  # all files of one upload together
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,7 @@ class Engine:
         self.settings, self.index_dir = settings, index_dir
         self.tokenizer, self.embedder, self.llm_answerer = tokenizer, embedder, llm_answerer
         self._searcher: Searcher | None = None
+        self._searcher_lock = threading.Lock()  # app sessions are threads: open the searcher once
 
     @classmethod
     def load(cls, settings: Settings, index_dir: Path | None = None) -> Engine:
@@ -37,11 +39,13 @@ class Engine:
     @property
     def searcher(self) -> Searcher:
         """Opened on first use, so an app without an index can still start and build one."""
-        if self._searcher is None:
-            from wiring import open_searcher
+        with self._searcher_lock:
+            if self._searcher is None:
+                from wiring import open_searcher
 
-            self._searcher = open_searcher(self.settings, self.index_dir, self.tokenizer, self.embedder)
-        return self._searcher
+                self._searcher = open_searcher(self.settings, self.index_dir, self.tokenizer,
+                                               self.embedder)
+            return self._searcher
 
     @property
     def extractive(self) -> ExtractiveAnswerer:

@@ -32,6 +32,10 @@ class IndexCorruptError(NewsRagError):
     """An index file is damaged or missing."""
 
 
+class IndexWriteError(NewsRagError):
+    """Writing a new index generation failed (disk full, I/O error); the previous one is intact."""
+
+
 class IndexLockedError(NewsRagError):
     """Another process is writing to the index."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index.embed import Embedder
-from index.korean import KoreanTokenizer
+from index.korean import ENTITY_POS, KoreanTokenizer
 from schema import Answer, Citation, Hit
 
 NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
@@ -54,6 +54,7 @@ class ExtractiveConfig:
     max_sentences: int = 3
     rerank: int = 4  # candidate sentences embedded per question (0: lexical only)
     near_duplicate: float = 0.7
+    embed_max_chars: int = 300  # longer candidates are embedded by their first 300 characters
 
 
 DEFAULT_CONFIG = ExtractiveConfig()
@@ -86,56 +87,79 @@ class ExtractiveAnswerer:
 
     def rank(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
         """All sentences of the hits, best first."""
-        sentences = self._sentences(hits)
+        sentences, hit_entities = self._analyse(hits)
         if not sentences:
             return []
-        q_tokens = list(dict.fromkeys(self.tokenizer([question])[0]))
+        q_morphs = self.tokenizer.kiwi.tokenize(question)
+        q_tokens = list(dict.fromkeys(self._content(q_morphs)))
         weights = dict(zip(q_tokens, self.idf(q_tokens), strict=True))
         total = sum(weights.values()) or 1.0
-        s_tokens = self.tokenizer([t for _, t, _, _ in sentences])
         wants = [w for q, w in _WANTS if q.search(question)]
-        coverage = self._coverage(question, hits)
+        coverage = self._coverage(_entities(q_morphs), hits, hit_entities)
         cands = [Candidate(i, text, start, end,
                            lexical=sum(weights[t] for t in set(toks) & weights.keys()) / total,
                            wanted=any(w.search(text) for w in wants), coverage=coverage[i])
-                 for (i, text, start, end), toks in zip(sentences, s_tokens, strict=True)]
+                 for i, text, start, end, toks in sentences]
         cands.sort(key=lambda c: (c.lexical + (0.1 if c.wanted else 0.0), -c.hit_index), reverse=True)
         return self._rerank(question, cands, hits)
 
-    def _coverage(self, question: str, hits: Sequence[Hit]) -> list[float]:
-        entities = self.tokenizer.entities(question)
+    def _content(self, morphs) -> list[str]:
+        # The same filter as KoreanTokenizer.__call__ (BM25 tokens), on morphemes already analysed.
+        return [t.form.lower() for t in morphs if t.tag.split("-")[0] in self.tokenizer.keep_pos]
+
+    @staticmethod
+    def _coverage(entities: set[str], hits: Sequence[Hit], hit_entities: list[set[str]]) -> list[float]:
         if not entities:
             return [1.0] * len(hits)
         out = []
-        for h in hits:
-            found = self.tokenizer.entities(f"{h.chunk.title}\n{h.chunk.text}")
+        for h, found in zip(hits, hit_entities, strict=True):
             text = h.chunk.text.lower()
             out.append(sum(e in found or e in text for e in entities) / len(entities))
         return out
 
-    def _sentences(self, hits: Sequence[Hit]) -> list[tuple[int, str, int, int]]:
-        texts = [h.chunk.text for h in hits]
-        out = []
-        for i, (hit, sents) in enumerate(zip(hits, self.tokenizer.kiwi.split_into_sents(texts),
-                                             strict=True)):
+    def _analyse(self, hits: Sequence[Hit]) -> tuple[list[tuple[int, str, int, int, list[str]]], list[set[str]]]:
+        """One Kiwi pass over the hits: each sentence with its content tokens, each hit's entities.
+
+        Kiwi's sentence split analyses the morphemes anyway; taking them from it (return_tokens)
+        replaces the separate tokenizer and entity passes over the same text.
+        """
+        kiwi = self.tokenizer.kiwi
+        titles = list(dict.fromkeys(h.chunk.title for h in hits))
+        title_entities = dict(zip(titles, map(_entities, kiwi.tokenize(titles)), strict=True)) if titles else {}
+        out, entities = [], []
+        for i, (hit, sents) in enumerate(zip(hits, kiwi.split_into_sents(
+                [h.chunk.text for h in hits], return_tokens=True), strict=True)):
+            found = set(title_entities.get(hit.chunk.title, ()))
             for s in sents:
+                found |= _entities(s.tokens)
                 text = s.text.strip()
                 if len(text) >= 8:
                     start = hit.chunk.start + s.start + (len(s.text) - len(s.text.lstrip()))
-                    out.append((i, text, start, start + len(text)))
-        return out
+                    out.append((i, text, start, start + len(text), self._content(s.tokens)))
+            entities.append(found)
+        return out, entities
 
     def _rerank(self, question: str, cands: list[Candidate], hits: Sequence[Hit]) -> list[Candidate]:
         top = cands[:self.config.rerank]
         if not top:
             return cands
         q = self.query_vector(question)
-        vecs = self.embedder.encode_documents([hits[c.hit_index].chunk.title for c in top],
-                                              [c.text for c in top])
-        dense = np.asarray(vecs) @ q
+        dense = self._sentence_vectors([(hits[c.hit_index].chunk.title, c.text) for c in top]) @ q
         reranked = [replace(c, dense=float(d)) for c, d in zip(top, dense, strict=True)]
         reranked.sort(key=lambda c: c.score, reverse=True)
         return reranked + cands[self.config.rerank:]
+
+    def _sentence_vectors(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Document vectors of (title, sentence) pairs: each distinct pair once, at most embed_max_chars.
+
+        One forward pass for all of them: padding to the longest costs less than a call each
+        (measured: 8.1 s vs 14.2 s for 4 candidates on a saturated machine, lengths max/mean 1.26).
+        """
+        cap = self.config.embed_max_chars
+        unique = list(dict.fromkeys((t, x[:cap]) for t, x in pairs))
+        vecs = self.embedder.encode_documents([t for t, _ in unique], [x for _, x in unique])
+        at = {p: v for p, v in zip(unique, vecs, strict=True)}
+        return np.stack([at[(t, x[:cap])] for t, x in pairs])
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
         if not ranked or ranked[0].score < self.config.min_score:
@@ -148,6 +172,11 @@ class ExtractiveAnswerer:
             if not any(text_similarity(c.text, o.text) >= self.config.near_duplicate for o in chosen):
                 chosen.append(c)
         return chosen
+
+
+def _entities(morphs) -> set[str]:
+    # The same filter as KoreanTokenizer.entities, on morphemes already analysed.
+    return {t.form.lower() for t in morphs if t.tag.split("-")[0] in ENTITY_POS}
 
 
 def _bigrams(text: str) -> set[str]:

@@ -18,8 +18,10 @@ REFUSAL = "제공된 기사에서 찾을 수 없습니다."
 REFUSAL_CORE = "찾을 수 없습니다"
 UNSUPPORTED_MARK = " (출처 없음)"
 
-# An opening bracket that, followed by "기사" or "/기사", could pass for the context's own delimiters.
-_TAG_LOOKALIKE = re.compile(r"[＜‹〈《⟨﹤](?=\s*/?\s*기\s*사)")
+# An opening bracket that, followed by "기사" or "/기사", could pass for the context's own delimiters;
+# spaces and invisible characters (zero-width, soft hyphen, bidi controls) in between do not hide it.
+_GAP = r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*"
+_TAG_LOOKALIKE = re.compile(rf"[＜‹〈《⟨﹤](?={_GAP}[/／]?{_GAP}기{_GAP}사)")
 _NON_WORD = re.compile(r"[\W_]+")
 
 

@@ -1,4 +1,4 @@
-"""CLI: `python -m index {fetch-model,build,articles,search,related,eval,info}`."""
+"""CLI: `python -m index {fetch-model,build,articles,search,related,eval,info,check}`."""
 
 from __future__ import annotations
 
@@ -59,9 +59,13 @@ def build_parser(settings) -> argparse.ArgumentParser:
     for name, hlp in (("build", "rebuild vectors and BM25 from the catalog"),
                       ("articles", "print the catalog's articles"),
                       ("search", "hybrid search"), ("related", "articles like one article"),
-                      ("eval", "nDCG/Recall/MRR on labelled queries"), ("info", "index statistics")):
+                      ("eval", "nDCG/Recall/MRR on labelled queries"), ("info", "index statistics"),
+                      ("check", "check that catalog, FAISS and BM25 agree; --repair fixes them")):
         sp = sub.add_parser(name, help=hlp)
         sp.add_argument("--index", type=Path, default=settings.index_dir)
+    sp = sub.choices["check"]
+    sp.add_argument("--repair", action="store_true", help="republish FAISS and BM25 from the catalog")
+    sp.add_argument("--json", action="store_true")
     sp = sub.choices["build"]
     sp.add_argument("--rebuild", action="store_true", help="re-embed and re-tokenize every chunk")
     sub.choices["articles"].add_argument("--json", action="store_true")
@@ -211,8 +215,52 @@ def cmd_info(settings, args) -> int:
     return 0
 
 
+def cmd_check(settings, args) -> int:
+    from index.check import check_index
+
+    report = check_index(args.index)
+    if not report.ok and args.repair and report.catalog_ok:
+        _repair(settings, args.index, report.problems)
+        report = check_index(args.index)
+    summary = {"ok": report.ok, "generation": report.generation, "articles": report.articles,
+               "chunks": report.chunks, "dense_ids": report.dense_ids, "bm25_docs": report.bm25_docs,
+               "problems": report.problems, "leftover_temp_folders": report.leftovers}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(f"세대 {report.generation}: 기사 {report.articles}개, 청크 {report.chunks}개, "
+              f"FAISS {report.dense_ids}개, BM25 {report.bm25_docs}개")
+        print("\n".join(f"문제: {p}" for p in report.problems) or "이상 없음")
+    if report.ok:
+        return 0
+    if not report.catalog_ok:
+        from index.catalog import CATALOG_HINT
+
+        raise NewsRagError("카탈로그가 손상되어 고칠 수 없습니다. " + CATALOG_HINT.format(dir=args.index))
+    raise NewsRagError(f"인덱스가 일치하지 않습니다. `python -m index check --index {args.index} "
+                       "--repair`로 고치세요.")
+
+
+def _repair(settings, index: Path, problems: list[str]) -> None:
+    from index.store import WriteLock
+    from ingest.__main__ import TqdmProgress
+    from wiring import build_embedder, build_tokenizer, open_writer
+
+    print("\n".join(f"고치는 중: {p}" for p in problems), file=sys.stderr)
+    with WriteLock(index):
+        writer = open_writer(settings, index, build_tokenizer(settings), build_embedder(settings))
+        progress = TqdmProgress(enabled=True)
+        try:
+            removed, n = writer.repair(progress.on_chunks)
+        finally:
+            progress.close()
+            writer.close()
+    print(f"고침: 세대 {writer.generation} 게시, 청크 {n}개 색인, 고아 행 {removed}개 삭제", file=sys.stderr)
+
+
 COMMANDS = {"fetch-model": cmd_fetch_model, "build": cmd_build, "articles": cmd_articles,
-            "search": cmd_search, "related": cmd_related, "eval": cmd_eval, "info": cmd_info}
+            "search": cmd_search, "related": cmd_related, "eval": cmd_eval, "info": cmd_info,
+            "check": cmd_check}
 
 if __name__ == "__main__":
     sys.exit(main())

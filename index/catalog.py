@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from errors import IndexCorruptError
 from schema import Article, Chunk
 
 CATALOG_FILE = "catalog.sqlite"
@@ -81,6 +82,33 @@ def connect(index_dir: Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+CATALOG_HINT = ("인덱스 폴더({dir})를 다른 이름으로 옮긴 뒤 원본 파일을 "
+                "`python -m ingest 원본폴더 --index {dir}`로 다시 넣으세요.")
+
+
+def verify_catalog(conn: sqlite3.Connection, index_dir: Path) -> None:
+    """Refuse a damaged catalog file at load (SQLite's page-level quick_check)."""
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as e:
+        result = [str(e)]
+    if result != ["ok"]:
+        raise IndexCorruptError(f"카탈로그 파일이 손상되었습니다({'; '.join(result)}). "
+                                + CATALOG_HINT.format(dir=index_dir))
+
+
+@contextmanager
+def catalog_errors(index_dir: Path) -> Iterator[None]:
+    """Turn SQLite's damage errors into IndexCorruptError; busy or locked databases propagate."""
+    try:
+        yield
+    except sqlite3.DatabaseError as e:
+        if isinstance(e, sqlite3.OperationalError) and "malformed" not in str(e):
+            raise
+        raise IndexCorruptError(f"카탈로그 파일을 읽을 수 없습니다({e}). "
+                                + CATALOG_HINT.format(dir=index_dir)) from e
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, write: bool = False) -> Iterator[sqlite3.Connection]:
     """One atomic unit: a write transaction, or a read snapshot that later commits do not change."""
@@ -88,7 +116,8 @@ def transaction(conn: sqlite3.Connection, write: bool = False) -> Iterator[sqlit
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite has already rolled back on errors such as a full disk
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -146,6 +175,15 @@ def delete_article(conn: sqlite3.Connection, article_id: str) -> list[int]:
     for table in ("chunks", "tags", "lsh", "articles"):
         conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
     return rows
+
+
+def delete_orphans(conn: sqlite3.Connection) -> int:
+    """Delete chunks, tags and LSH buckets whose article is gone; return how many rows went."""
+    removed = 0
+    for table in ("chunks", "tags", "lsh"):
+        removed += conn.execute(f"DELETE FROM {table} WHERE article_id NOT IN "
+                                "(SELECT article_id FROM articles)").rowcount
+    return removed
 
 
 def duplicate_candidates(conn: sqlite3.Connection,

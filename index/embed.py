@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -49,6 +50,10 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: SentenceTransformer, name: str, batch_size: int = 16,
                  query_prefix: str = "", document_prefix: str = "") -> None:
         self._model, self.name, self.batch_size = model, name, batch_size
+        # One forward pass at a time: concurrent passes from app sessions (or a query during an
+        # ingest) would oversubscribe the cores with torch's intra-op threads and share the
+        # tokenizer, which is not thread-safe. Held per batch, so queries slip in between batches.
+        self._lock = threading.Lock()
         self.dim = int(model.get_embedding_dimension())
         prompts = model.prompts or {}
         # Models without prompts get the optional prefixes; prompt="" stops any default prompt.
@@ -82,9 +87,10 @@ class SentenceTransformerEmbedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         for start in range(0, len(order), size):
             rows = order[start:start + size]
-            vecs = encode([texts[i] for i in rows], prompt=prompt, batch_size=len(rows),
-                          show_progress_bar=False, convert_to_tensor=True, normalize_embeddings=True)
-            out[rows] = vecs.float().cpu().numpy()
+            with self._lock:
+                vecs = encode([texts[i] for i in rows], prompt=prompt, batch_size=len(rows),
+                              show_progress_bar=False, convert_to_tensor=True, normalize_embeddings=True)
+                out[rows] = vecs.float().cpu().numpy()
             if progress is not None:
                 progress(len(rows))
         # Renormalise in float32: bfloat16 output is only approximately unit-norm.

@@ -12,16 +12,33 @@ import numpy as np
 from errors import IndexMissingError
 from index import catalog as cat
 from index.cache import CACHE_FILE, EmbeddingCache, cache_key
-from index.dense import search_dense
+from index.dense import DenseFilter, search_dense
 from index.embed import Embedder
 from index.hybrid import cap_per_group, rank_of, rrf
 from index.korean import KoreanTokenizer
-from index.sparse import idf, search_sparse
+from index.sparse import SparseFilter, idf, search_sparse
 from index.store import Generation, check_compatible, load_generation
 from schema import Hit
 
 MODES = ("hybrid", "dense", "bm25")
 NO_FILTERS = cat.Filters()
+FILTER_CACHE_SIZE = 64  # prepared filters kept per searcher (about 1.2 MB each at a million rows)
+QUERY_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """The rows one set of filters allows in one generation, prepared once for FAISS and BM25.
+
+    Every search has a filter (the default keeps main articles only), so the selector and the
+    mask are built when a (generation, filters) pair is first seen, not on every query.
+    """
+
+    dense: DenseFilter | None  # None: every row is allowed
+    sparse: SparseFilter | None
+
+
+ALL_ROWS = RowFilter(None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +61,15 @@ class Searcher:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._gen: Generation | None = None
-        self._allowed_cache: dict[tuple, np.ndarray | None] = {}
+        self._allowed_cache: dict[tuple, RowFilter] = {}  # (generation, filters) -> RowFilter
+        self._filter_lock = threading.Lock()  # one thread prepares a filter, the others wait for it
         self._query_vectors: dict[str, np.ndarray] = {}
+        self._query_lock = threading.Lock()
         self._cache = EmbeddingCache(index_dir / CACHE_FILE)
-        with cat.transaction(self.conn):
-            self._refresh()
+        with cat.catalog_errors(index_dir):
+            cat.verify_catalog(self.conn, index_dir)
+            with cat.transaction(self.conn):
+                self._refresh()
 
     @property
     def conn(self):
@@ -79,21 +100,26 @@ class Searcher:
         return {"embed_model": self.embedder.name, "dim": self.embedder.dim,
                 "tokenizer": self.tokenizer.describe()}
 
-    def _allowed(self, gen: Generation, filters: cat.Filters) -> np.ndarray | None:
+    def _allowed(self, gen: Generation, filters: cat.Filters) -> RowFilter:
         key = (gen.number, filters)
-        if key not in self._allowed_cache:
-            rows = cat.filter_rows(self.conn, filters)
-            total = gen.sparse.size
-            self._allowed_cache[key] = None if len(rows) == total else rows
-            if len(self._allowed_cache) > 256:
-                self._allowed_cache.pop(next(iter(self._allowed_cache)))
-        return self._allowed_cache[key]
+        with self._filter_lock:
+            found = self._allowed_cache.get(key)
+            if found is None:
+                rows = cat.filter_rows(self.conn, filters)
+                found = ALL_ROWS if len(rows) == gen.sparse.size else RowFilter(
+                    DenseFilter(gen.dense, rows), SparseFilter.of(gen.sparse, rows))
+                cache = {k: v for k, v in self._allowed_cache.items() if k[0] == gen.number}
+                cache[key] = found
+                while len(cache) > FILTER_CACHE_SIZE:
+                    cache.pop(next(iter(cache)))
+                self._allowed_cache = cache
+            return found
 
     def search(self, query: str, k: int = 10, filters: cat.Filters = NO_FILTERS,
                mode: str = "hybrid", collapse: bool = True,
                per_article: int | None = None) -> list[Hit]:
         """Top-k chunks for a query; at most max_per_article per article (or duplicate group)."""
-        with cat.transaction(self.conn):
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
             gen = self._refresh()
             allowed = self._allowed(gen, filters)
             pool = max(self.params.min_pool, 5 * k)
@@ -102,15 +128,15 @@ class Searcher:
             return self._shape(fused, rankings, mode, k, collapse, per_article)
 
     def _rankings(self, gen: Generation, query: str, mode: str, pool: int,
-                  allowed: np.ndarray | None) -> tuple[list[list[int]], list[float]]:
+                  allowed: RowFilter) -> tuple[list[list[int]], list[float]]:
         rankings, weights = [], []
         if mode in ("hybrid", "dense"):
             qv = self.query_vector(query)
-            rankings.append(search_dense(gen.dense, qv, pool, allowed)[0].tolist())
+            rankings.append(search_dense(gen.dense, qv, pool, allowed.dense)[0].tolist())
             weights.append(self.params.dense_weight)
         if mode in ("hybrid", "bm25"):
             tokens = self.tokenizer([query])[0]
-            rankings.append(search_sparse(gen.sparse, tokens, pool, allowed)[0].tolist())
+            rankings.append(search_sparse(gen.sparse, tokens, pool, allowed.sparse)[0].tolist())
             weights.append(self.params.bm25_weight)
         return rankings, weights
 
@@ -132,13 +158,20 @@ class Searcher:
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, memoized: the answerer reuses the one search computed."""
-        vec = self._query_vectors.get(query)
+        with self._query_lock:
+            vec = self._query_vectors.get(query)
         if vec is None:
             vec = self.embedder.encode_queries([query])[0]
-            self._query_vectors[query] = vec
-            if len(self._query_vectors) > 256:
-                self._query_vectors.pop(next(iter(self._query_vectors)))
+            with self._query_lock:
+                self._query_vectors[query] = vec
+                while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                    self._query_vectors.pop(next(iter(self._query_vectors)))
         return vec
+
+    def clear_query_vectors(self) -> None:
+        """Forget memoized query vectors (benchmarks time a question as if first asked)."""
+        with self._query_lock:
+            self._query_vectors.clear()
 
     def idf(self, tokens: Sequence[str]) -> list[float]:
         """BM25 idf of query tokens in the current generation (for sentence scoring)."""
@@ -147,7 +180,7 @@ class Searcher:
     def related(self, article_id: str, k: int = 10,
                 filters: cat.Filters = NO_FILTERS) -> list[Hit]:
         """The articles most similar to one article: its mean chunk vector against the index."""
-        with cat.transaction(self.conn):
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
             gen = self._refresh()
             own_group = cat.canonical_of(self.conn, article_id)
             chunks = cat.chunks_of_article(self.conn, article_id)
@@ -155,7 +188,7 @@ class Searcher:
                 return []
             query = self._article_vector(chunks)
             allowed = self._allowed(gen, filters)
-            rows, scores = search_dense(gen.dense, query, max(self.params.min_pool, 10 * k), allowed)
+            rows, scores = search_dense(gen.dense, query, max(self.params.min_pool, 10 * k), allowed.dense)
             groups = cat.row_groups(self.conn, rows.tolist())
             fused = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)
                      if int(r) in groups and groups[int(r)][1] != own_group]

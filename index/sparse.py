@@ -32,24 +32,71 @@ def build_sparse(rows: np.ndarray, tokens: Sequence[Sequence[str]]) -> SparseInd
     return SparseIndex(bm25, np.asarray(rows, dtype=np.int64))
 
 
+@dataclass(frozen=True)
+class SparseFilter:
+    """Allowed rows as a mask over BM25 documents, prepared once and shared by every query."""
+
+    mask: np.ndarray  # mask[i]: BM25 document i (chunk row rows[i]) is allowed
+
+    @classmethod
+    def of(cls, index: SparseIndex, allowed: np.ndarray) -> SparseFilter:
+        # Both arrays are sorted and unique: one binary search per BM25 row, no hashing.
+        allowed = np.asarray(allowed, dtype=np.int64)
+        pos = np.searchsorted(allowed, index.rows)
+        mask = allowed[np.minimum(pos, len(allowed) - 1)] == index.rows if len(allowed) else \
+            np.zeros(index.size, dtype=bool)
+        mask.setflags(write=False)
+        return cls(mask)
+
+
 def search_sparse(index: SparseIndex, tokens: Sequence[str], k: int,
-                  allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k (rows, scores) with a positive score, restricted to allowed rows when given."""
+                  allowed: np.ndarray | SparseFilter | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k (rows, scores) with a positive score, restricted to allowed rows when given.
+
+    allowed is a sorted array of rows, or a SparseFilter prepared from one (cheaper when reused).
+    """
     if index.bm25 is None or k <= 0:
         return np.empty(0, np.int64), np.empty(0, np.float32)
     vocab = index.bm25.vocab_dict
-    known = [t for t in tokens if t in vocab]
-    if not known:
+    ids = np.asarray([vocab[t] for t in tokens if t in vocab], dtype=np.int64)
+    if not len(ids):
         return np.empty(0, np.int64), np.empty(0, np.float32)
-    scores = index.bm25.get_scores(known)
+    if allowed is not None and not isinstance(allowed, SparseFilter):
+        allowed = SparseFilter.of(index, allowed)
+    docs, scores = _scores(index.bm25, ids)
     if allowed is not None:
-        mask = np.isin(index.rows, allowed, assume_unique=True)
-        scores = np.where(mask, scores, 0.0)
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
+        keep = allowed.mask[docs]
+        docs, scores = docs[keep], scores[keep]
+    k = min(k, len(docs))
+    if k == 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(docs) else np.arange(len(docs))
+    # Ties go to the lower row, as a stable sort over all documents would order them.
+    top = top[np.lexsort((docs[top], -scores[top]))]
     top = top[scores[top] > 0]
-    return index.rows[top], scores[top].astype(np.float32)
+    return index.rows[docs[top]], scores[top].astype(np.float32)
+
+
+def _scores(bm25: bm25s.BM25, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BM25 score of every document holding a query token: (documents ascending, scores).
+
+    bm25s.get_scores fills a dense array with np.add.at for every query; only documents on the
+    query tokens' posting lists can score above zero, so only their postings are summed.
+    """
+    if bm25.nonoccurrence_array is not None:  # BM25L/BM25+ give every document a score
+        scores = bm25.get_scores(ids.tolist())
+        return np.arange(len(scores)), scores
+    indptr, indices, data = bm25.scores["indptr"], bm25.scores["indices"], bm25.scores["data"]
+    spans = [(int(indptr[i]), int(indptr[i + 1])) for i in ids]
+    postings = np.concatenate([indices[a:b] for a, b in spans])
+    weights = np.concatenate([data[a:b] for a, b in spans])
+    n_docs = int(bm25.scores["num_docs"])
+    if 8 * len(postings) < n_docs:  # short posting lists: sort them rather than scan all documents
+        docs, inverse = np.unique(postings, return_inverse=True)
+        return docs.astype(np.int64), np.bincount(inverse, weights=weights, minlength=len(docs))
+    dense = np.bincount(postings, weights=weights, minlength=n_docs)
+    docs = np.flatnonzero(dense)
+    return docs, dense[docs]
 
 
 def save_sparse(index: SparseIndex, directory: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -22,6 +23,7 @@ MANIFEST = "manifest.json"
 LOCK_FILE = "write.lock"
 FORMAT = 1
 REBUILD_HINT = "`python -m index build --index {dir} --rebuild`로 인덱스를 다시 만드세요."
+REPAIR_HINT = "`python -m index check --index {dir} --repair`로 인덱스를 다시 만드세요."
 
 
 @dataclass
@@ -75,11 +77,7 @@ def _sha256(path: Path) -> str:
 
 def _fsync_tree(directory: Path) -> None:
     for p in sorted(directory.rglob("*")) + [directory]:
-        fd = os.open(p, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_path(p)
 
 
 def write_generation(index_dir: Path, number: int, dense: faiss.Index, sparse: SparseIndex,
@@ -88,22 +86,43 @@ def write_generation(index_dir: Path, number: int, dense: faiss.Index, sparse: S
     final = gen_path(index_dir, number)
     tmp = final.with_name(f".tmp-{number:06d}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_dense(dense, tmp / DENSE_FILE)
-    save_sparse(sparse, tmp / BM25_DIR)
-    files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    full = {**manifest, "format": FORMAT, "generation": number, "files": files,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    (tmp / MANIFEST).write_text(json.dumps(full, ensure_ascii=False, indent=1), encoding="utf-8")
-    _fsync_tree(tmp)
+    try:
+        tmp.mkdir(parents=True)
+        _save_files(tmp, number, dense, sparse, manifest)
+        _fsync_tree(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # give the space back: a retry may need it
+        raise
     shutil.rmtree(final, ignore_errors=True)  # a leftover from a run killed after rename
     os.replace(tmp, final)
+    _fsync_path(final.parent)  # makes the rename itself durable
     return final
+
+
+def _save_files(tmp: Path, number: int, dense: faiss.Index, sparse: SparseIndex, manifest: dict) -> None:
+    try:
+        save_dense(dense, tmp / DENSE_FILE)
+    except RuntimeError as e:  # FAISS reports a failed fwrite as RuntimeError, errno lost
+        full = shutil.disk_usage(tmp).free < (1 << 20)
+        raise OSError(errno.ENOSPC if full else errno.EIO, f"FAISS write failed: {e}") from e
+    save_sparse(sparse, tmp / BM25_DIR)
+    files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+    full_manifest = {**manifest, "format": FORMAT, "generation": number, "files": files,
+                     "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    (tmp / MANIFEST).write_text(json.dumps(full_manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_manifest(index_dir: Path, number: int) -> dict:
     path = gen_path(index_dir, number) / MANIFEST
-    hint = REBUILD_HINT.format(dir=index_dir)
+    hint = REPAIR_HINT.format(dir=index_dir)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
@@ -116,7 +135,7 @@ def load_generation(index_dir: Path, number: int, verify: bool = True) -> Genera
     """Load a generation; every file is checked against the manifest's sha256 first."""
     manifest = read_manifest(index_dir, number)
     base = gen_path(index_dir, number)
-    hint = REBUILD_HINT.format(dir=index_dir)
+    hint = REPAIR_HINT.format(dir=index_dir)
     for rel, digest in manifest.get("files", {}).items():
         path = base / rel
         if not path.is_file():

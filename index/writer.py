@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from kiwipiepy import Kiwi
 
-from errors import IngestError
+from errors import IndexCorruptError, IndexWriteError, IngestError
 from index import catalog as cat
 from index.cache import CACHE_FILE, EmbeddingCache, cache_key
 from index.dense import (
@@ -67,6 +69,21 @@ def content_hash(a: Article) -> str:
     return hashlib.sha1(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
+def write_failure(e: BaseException, index_dir: Path) -> IndexWriteError | None:
+    """A user-facing error for a failed write the user can act on (disk full, I/O error)."""
+    full = (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(e, sqlite3.OperationalError) and "full" in str(e))
+    if full:
+        what = "디스크 공간이 부족해"
+    elif isinstance(e, OSError) or (isinstance(e, sqlite3.OperationalError) and "I/O" in str(e)):
+        what = f"입출력 오류({e})로"
+    else:
+        return None
+    return IndexWriteError(f"{what} 인덱스({index_dir})에 쓰지 못했습니다. 이번 묶음은 반영되지 않았고 "
+                           "이전 인덱스는 그대로입니다. 공간을 확보하거나 디스크를 확인한 뒤 같은 명령을 "
+                           "다시 실행하세요.")
+
+
 class IndexWriter:
     """Owns the catalog connection and the in-memory dense index while the write lock is held."""
 
@@ -77,12 +94,18 @@ class IndexWriter:
         self.conn = cat.connect(index_dir)
         self.cache = EmbeddingCache(index_dir / CACHE_FILE)
         self.generation = int(cat.get_meta(self.conn, "generation", "0"))
+        self.damaged: IndexCorruptError | None = None
         self.dense = self._load_dense()
 
     def _load_dense(self):
+        """The current generation's FAISS index; None (and self.damaged) if its files are damaged."""
         if self.generation == 0:
             return new_exact_index(self.embedder.dim)
-        return load_generation(self.index_dir, self.generation).dense
+        try:
+            return load_generation(self.index_dir, self.generation).dense
+        except IndexCorruptError as e:
+            self.damaged = e  # rebuild()/repair() can still run: they rebuild from the catalog
+            return None
 
     def close(self) -> None:
         self.conn.close()
@@ -96,6 +119,8 @@ class IndexWriter:
 
     def commit(self, batch: Sequence[SourceBatch], on_embedded: Progress | None = None) -> BatchReport:
         """Apply a batch of files atomically: all of it is published, or none of it."""
+        if self.dense is None:
+            raise self.damaged
         report = BatchReport()
         try:
             with cat.transaction(self.conn, write=True):
@@ -107,9 +132,11 @@ class IndexWriter:
                 add_vectors(self.dense, np.asarray(rows, dtype=np.int64), vectors)
                 self._publish()
                 report.chunks = len(chunks)
-        except BaseException:
+        except BaseException as e:
             self.generation = int(cat.get_meta(self.conn, "generation", "0"))
             self.dense = self._load_dense()  # drop the half-applied in-memory changes
+            if failure := write_failure(e, self.index_dir):
+                raise failure from e
             raise
         prune_generations(self.index_dir, keep={self.generation, self.generation - 1})
         return report
@@ -213,18 +240,31 @@ class IndexWriter:
                 "tokenizer": self.tokenizer.describe(), "chunk_max_chars": self.chunk_max_chars,
                 "chunk_count": len(rows), "chunk_rows_sha256": digest}
 
-    def rebuild(self, on_embedded: Progress | None = None) -> int:
-        """Re-tokenize and re-embed (through the cache) every chunk with the current settings."""
+    def rebuild(self, on_embedded: Progress | None = None, retokenize: bool = True) -> int:
+        """Rebuild FAISS and BM25 from the catalog: every chunk re-embedded (through the cache) and,
+        with retokenize, re-tokenized with the current settings."""
         with cat.transaction(self.conn, write=True):
             items = list(cat.iter_chunk_rows(self.conn))
             chunks = [c for _, c, _ in items]
-            tokens = self._bm25_tokens(chunks)
-            self.conn.executemany(
-                "UPDATE chunks SET tokens = ? WHERE row = ?",
-                [(" ".join(t), r) for (r, _, _), t in zip(items, tokens, strict=True)])
+            if retokenize:
+                tokens = self._bm25_tokens(chunks)
+                self.conn.executemany(
+                    "UPDATE chunks SET tokens = ? WHERE row = ?",
+                    [(" ".join(t), r) for (r, _, _), t in zip(items, tokens, strict=True)])
             vectors = self._embed(chunks, BatchReport(), on_embedded)
             self.dense = new_exact_index(self.embedder.dim)
             add_vectors(self.dense, np.asarray([r for r, _, _ in items], dtype=np.int64), vectors)
             self._publish()
+        self.damaged = None
         prune_generations(self.index_dir, keep={self.generation, self.generation - 1})
         return len(items)
+
+    def repair(self, on_embedded: Progress | None = None) -> tuple[int, int]:
+        """Drop catalog rows that belong to no article, then republish FAISS and BM25 from the catalog.
+
+        Returns (orphan rows removed, chunks indexed). Vectors come from the embedding cache, so
+        this re-embeds only chunks the cache lost.
+        """
+        with cat.transaction(self.conn, write=True):
+            removed = cat.delete_orphans(self.conn)
+        return removed, self.rebuild(on_embedded, retokenize=False)

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 from dataclasses import dataclass
 
-from lxml.html import HtmlElement
-
+from errors import IngestError
 from ingest.meta import is_date_line, line_parts, reporter_from_line
 
 _ENTITY = re.compile(r"&(?:nbsp|amp|lt|gt|quot|apos|#\d{1,6}|#x[0-9a-f]{1,5});?", re.I)
 _CUT_ENTITY = re.compile(r"&n(?:b(?:s(?:p)?)?)?$")  # "&nb" left where a lead was truncated
-_SPACES = re.compile(r"[ \t\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# Every Unicode space, including vertical tab, form feed and the separators that splitlines()
+# already cut at: inside a line they are only spaces, and one space keeps every "\s*" below linear.
+# A single " " is left alone (replacing each by itself made this the slowest step), and the
+# pattern starts with "\s" so the regex engine can skip ahead to the next space.
+_SPACES = re.compile(r"\s(?:\s+|(?<! ))")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _BULLET = re.compile(r"^(?:[•◦‣∙]|[-·](?=\s))\s*")  # trafilatura writes list items as "- …"
 _SHORT = 80  # whole-line boilerplate rules that contain ".*" only apply to lines this short
+# Longer raw lines (a page saved without line breaks) are cut into several, so that every
+# per-line step below works on bounded strings; ~5,000 characters is several long paragraphs.
+LINE_MAX = 5000
+# A page is one article and its teasers: past this many lines it is a dump of many articles, and
+# every line costs a dozen regexes; refusing it before splitting bounds time and memory.
+PAGE_LINES_MAX = 100_000
+_LINE_BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_TEXT_LINE = re.compile(r"\S[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*")  # one non-empty line
+_SENTENCE_BREAK = re.compile(r"[.!?。][\"'”’)\]」』]*(?=\s)")
 
 _NAV = re.compile(
     r"^(?:.*바로\s?가기(?:\s*\([^)]*\))?|검색창?\s?(?:열기|닫기)?|전체\s?메뉴.*|메뉴\s?(?:열기|닫기)"
@@ -35,7 +46,8 @@ _COMMENT = re.compile(
     r"|비밀번호|등록|취소|확인|\d+\s*/\s*\d+|[\d,]{1,7})$")
 _VIEWS = re.compile(r"^(?:\S{1,15}\s+)?조회(?:수)?\s*[:：]?\s*[\d,]*\s*회?$")
 _WEATHER = re.compile(r"-?\d{1,2}(?:\.\d+)?\s*(?:℃|°C)")
-_BREADCRUMB = re.compile(r"^[^.!?]{1,20}(?:\s[>›»]\s[^.!?]{1,20})+$")
+# Crumbs may not contain the separator: "[^.!?]" crumbs made "가 > 가 > …" backtrack exponentially.
+_BREADCRUMB = re.compile(r"^[^.!?>›»]{1,20}(?:\s[>›»]\s[^.!?>›»]{1,20})+$")
 # Section menus ("전체기사 정치 경제 산업 바이오 지역 오피니언 포토"): short words, mostly these.
 _SECTIONS = frozenset(
     "전체기사 정치 경제 사회 산업 바이오 지역 오피니언 포토 문화 스포츠 연예 국제 과학 IT "
@@ -75,11 +87,6 @@ _LIST_HEADING = re.compile(
     r"\s?[+>]?$", re.I)
 _PROSE_END = re.compile(r"[.!?。](?:[\"'”’)\]」』]*)$")
 _KEY_DROP = re.compile(r"\([^()]*\)|[\W_]+")
-_WHITESPACE = re.compile(r"\s+")
-_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section",
-           "article", "dd", "dt", "blockquote", "pre", "table", "ul", "ol", "figcaption")
-_DROP_XPATH = ("//script|//style|//noscript|//nav|//footer|//header|//aside|//form|//iframe"
-               "|//svg|//button|//select|//template")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +105,53 @@ def normalize_line(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
+def check_line_count(text: str, source: str) -> None:
+    """Raise IngestError (naming `source`) for a page of more than PAGE_LINES_MAX non-empty lines."""
+    if sum(text.count(b) for b in _LINE_BREAKS) < PAGE_LINES_MAX:
+        return  # the common case, counted at C speed
+    for n, _ in enumerate(_TEXT_LINE.finditer(text), start=1):
+        if n > PAGE_LINES_MAX:
+            raise IngestError(source or "페이지", f"줄이 너무 많습니다({PAGE_LINES_MAX:,}줄 넘음). 기사 한 건의 "
+                                                "페이지가 아니라면 기사마다 파일을 나누거나 JSONL·CSV로 바꿔 넣으세요.")
+
+
 def page_lines(text: str) -> list[Line]:
-    """Split a page into its non-empty, normalized lines, noting which were list bullets."""
+    """Split a page into its non-empty, normalized lines, noting which were list bullets.
+
+    A line longer than LINE_MAX continues as several lines (see split_long_line).
+    """
     out = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = normalize_line(raw)
-        bullet = bool(_BULLET.match(line))
-        line = _BULLET.sub("", line)
-        if line:
-            out.append(Line(line, bullet))
+    for raw in text.splitlines():
+        pieces = split_long_line(raw) if len(raw) > LINE_MAX else (raw,)
+        for i, piece in enumerate(pieces):
+            line = normalize_line(piece)
+            bullet = i == 0 and bool(_BULLET.match(line))
+            line = _BULLET.sub("", line) if bullet else line
+            if line:
+                out.append(Line(line, bullet))
     return out
+
+
+def split_long_line(line: str, limit: int = LINE_MAX) -> list[str]:
+    """Cut a line into pieces of at most `limit` characters (see break_point)."""
+    pieces, start = [], 0
+    while len(line) - start > limit:
+        cut = break_point(line[start:start + limit])
+        pieces.append(line[start:start + cut])
+        start += cut
+    pieces.append(line[start:])
+    return pieces
+
+
+def break_point(window: str) -> int:
+    """Where to cut a window of text that must end early: after its last sentence end in its
+    second half, else at its last space there, else (one unbroken run) at its very end."""
+    half = len(window) // 2
+    ends = [m.end() for m in _SENTENCE_BREAK.finditer(window, half)]
+    if ends:
+        return ends[-1]
+    space = max(window.rfind(" ", half), window.rfind("\t", half))
+    return space + 1 if space > 0 else len(window)
 
 
 def unwrap_lines(lines: list[Line]) -> list[Line]:
@@ -118,15 +162,17 @@ def unwrap_lines(lines: list[Line]) -> list[Line]:
     full = [t for t in texts if len(t) >= 0.85 * width and not _PROSE_END.search(t)]
     if len(texts) < 4 or not 20 <= width <= 200 or len(full) < 0.5 * len(texts):
         return lines
-    out: list[Line] = []
-    joining = False
+    groups: list[tuple[list[str], bool]] = []  # joined in one go: repeated "+=" is quadratic
+    joining, size = False, 0
     for line in lines:
-        if joining and not line.bullet:
-            out[-1] = Line(f"{out[-1].text} {line.text}", out[-1].bullet)
+        if joining and not line.bullet and size + len(line.text) < LINE_MAX:
+            groups[-1][0].append(line.text)
+            size += len(line.text) + 1
         else:
-            out.append(line)
+            groups.append(([line.text], line.bullet))
+            size = len(line.text)
         joining = len(line.text) >= 0.85 * width and not _PROSE_END.search(line.text)
-    return out
+    return [Line(" ".join(texts), bullet) for texts, bullet in groups]
 
 
 def ends_prose(line: str, min_len: int = 25) -> bool:
@@ -262,43 +308,3 @@ def _is_record_noise(line: str, nxt: str) -> bool:
         return False
     # "▲" lines stay: without the page around them a list item looks like a caption.
     return is_boilerplate(line) or is_meta_line(line, nxt) or is_photo_credit(line)
-
-
-def html_text(tree: HtmlElement) -> str:
-    """Page text with one line per block element and "• " before list items."""
-    tree = copy.deepcopy(tree)
-    for bad in tree.xpath(_DROP_XPATH):
-        bad.drop_tree()
-    for el in tree.iter():  # source line breaks inside a paragraph are only spaces in HTML
-        if el.tag != "pre":
-            el.text = el.text and _WHITESPACE.sub(" ", el.text)
-        el.tail = el.tail and _WHITESPACE.sub(" ", el.tail)
-    for el in tree.iter(*_BLOCKS):
-        el.tail = "\n" + (el.tail or "")
-        if el.tag != "br":
-            el.text = ("\n• " if el.tag == "li" else "\n") + (el.text or "")
-    return tree.text_content()
-
-
-def restore_blocks(lines: list[Line], blocks: list[str]) -> list[Line]:
-    """Split lines that trafilatura's short-page fallback glued together from several blocks
-    (title, byline, paragraphs) back at the page's own block boundaries."""
-    out = []
-    for line in lines:
-        parts = _blocks_within(line.text, blocks)
-        out.extend([Line(p) for p in parts] if len(parts) > 1 else [line])
-    return out
-
-
-def _blocks_within(text: str, blocks: list[str]) -> list[str]:
-    """The page blocks that, in order and space-separated, make up (nearly all of) the text."""
-    found, cursor = [], 0
-    for block in blocks:
-        i = text.find(block, cursor)
-        end = i + len(block)
-        if i < 0 or text[i - 1:i] not in ("", " ") or text[end:end + 1] not in ("", " "):
-            continue
-        found.append(block)
-        cursor = end
-    covered = sum(map(len, found)) + len(found) - 1
-    return found if covered >= 0.9 * len(text) else []

@@ -20,6 +20,7 @@ _A = _rng.integers(1, int(_PRIME), size=PERMS, dtype=np.uint64)
 _B = _rng.integers(0, int(_PRIME), size=PERMS, dtype=np.uint64)
 _SPACE = re.compile(r"\s+")
 _EMPTY = np.full(PERMS, np.iinfo(np.uint32).max, dtype=np.uint32)
+_PASS = 20_000  # shingles hashed per pass: PERMS x _PASS uint64 is 20 MB
 
 
 def minhash(text: str) -> np.ndarray:
@@ -27,11 +28,17 @@ def minhash(text: str) -> np.ndarray:
     s = _SPACE.sub("", text)
     if not s:
         return _EMPTY.copy()
-    grams = {s[i:i + SHINGLE] for i in range(max(1, len(s) - SHINGLE + 1))}
-    h = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64,
-                    count=len(grams)) % _PRIME
-    vals = (_A[:, None] * h[None, :] + _B[:, None]) % _PRIME
-    return vals.min(axis=1).astype(np.uint32)
+    n = max(1, len(s) - SHINGLE + 1)
+    sig = np.full(PERMS, np.iinfo(np.uint64).max, dtype=np.uint64)
+    # The minimum over all shingles is the minimum over any cover of them: a pass at a time keeps
+    # the PERMS x shingles product bounded (a 10 MB body would otherwise need gigabytes).
+    for start in range(0, n, _PASS):
+        grams = {s[i:i + SHINGLE] for i in range(start, min(n, start + _PASS))}
+        h = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64,
+                        count=len(grams)) % _PRIME
+        vals = (_A[:, None] * h[None, :] + _B[:, None]) % _PRIME
+        np.minimum(sig, vals.min(axis=1), out=sig)
+    return sig.astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -14,7 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 from errors import IngestError
+from ingest.charset import decode_bytes
 from schema import Article, ParsedArticle
+
+__all__ = [
+    "FIELDS", "FileResult", "SUPPORTED", "check_file", "decode_bytes", "iter_source_files",
+    "make_article_id", "make_articles", "normalize_date", "parse_file", "record_to_article", "shorten",
+]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -33,16 +38,19 @@ FIELDS = {
     "reporter": ("reporter", "author", "byline", "writer", "기자"),
 }
 
-_MAGIC = (
-    (b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP/Office"), (b"\x89PNG", "PNG 이미지"),
-    (b"\xff\xd8\xff", "JPEG 이미지"), (b"\x1f\x8b", "GZIP 압축"), (b"GIF8", "GIF 이미지"),
-    (b"\xd0\xcf\x11\xe0", "MS Office(구버전)"), (b"7z\xbc\xaf", "7z 압축"), (b"Rar!", "RAR 압축"),
-)
 _ISO_RE = re.compile(
     r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
     r"(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
-_NUL_SAMPLE = 8192
+# Stop reading a record file once this many records were bad and no more were good: a file
+# of millions of broken lines is refused in milliseconds instead of collecting every error.
+PROBLEMS_MAX = 1000
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON "\ud800" escapes decode to lone surrogates
+# Metadata is copied into every chunk, and the title is embedded and indexed with each one:
+# longer fields are cut so that one bad record cannot multiply its size by its chunk count.
+META_MAX = 300
+URL_MAX = 2000
+ID_MAX = 200
 
 
 @dataclass(slots=True)
@@ -66,71 +74,6 @@ def iter_source_files(sources: Sequence[Path]) -> Iterator[Path]:
             yield src
 
 
-def decode_bytes(data: bytes, path: str) -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 or cp949/euc-kr; raise IngestError otherwise."""
-    if not data.strip():
-        raise IngestError(path, "빈 파일입니다. 내용이 있는 파일인지 확인하세요.")
-    if data.startswith(codecs.BOM_UTF8):
-        return _strict(data[3:], "utf-8", path)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(data, "utf-16", path)
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            raise IngestError(path, f"{kind} 파일은 읽을 수 없습니다. 텍스트·HTML·JSONL·CSV로 변환하세요.")
-    head = data[:_NUL_SAMPLE]
-    if b"\x00" in head:
-        return _decode_utf16_without_bom(data, head, path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp949")
-        if _mostly_hangul(text):
-            return text
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("utf-8", errors="replace")
-    if text.count("\ufffd") <= max(8, len(text) // 1000):
-        return text  # a few broken bytes inside an otherwise UTF-8 file: keep the rest
-    raise IngestError(path, "문자 인코딩을 알 수 없습니다. "
-                            "UTF-8이나 CP949(EUC-KR)로 저장한 뒤 다시 시도하세요.")
-
-
-def _mostly_hangul(text: str) -> bool:
-    """cp949 decodes many byte strings; real Korean text is mostly Hangul syllables."""
-    non_ascii = [c for c in text if ord(c) > 127]
-    hangul = sum("\uac00" <= c <= "\ud7a3" for c in non_ascii)
-    return not non_ascii or hangul >= 0.7 * len(non_ascii)
-
-
-def _strict(data: bytes, encoding: str, path: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as e:
-        raise IngestError(path, f"{encoding} 파일이 깨져 있습니다({e.start}바이트 부근). "
-                                "파일을 다시 저장하세요.") from e
-
-
-def _decode_utf16_without_bom(data: bytes, head: bytes, path: str) -> str:
-    # UTF-16 text has its NULs on one side only (the high byte of ASCII characters).
-    even_nuls, odd_nuls = head[0::2].count(0), head[1::2].count(0)
-    encoding = "utf-16-le" if even_nuls == 0 else "utf-16-be" if odd_nuls == 0 else None
-    if encoding and len(data) % 2 == 0:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            text = ""
-        if text and _printable_share(text) >= 0.95:
-            return text
-    raise IngestError(path, "바이너리 파일은 읽을 수 없습니다. 텍스트·HTML·JSONL·CSV 파일만 넣으세요.")
-
-
-def _printable_share(text: str) -> float:
-    sample = text[:4096]
-    return sum(c.isprintable() or c in "\n\r\t" for c in sample) / max(1, len(sample))
-
-
 def normalize_date(value: str) -> str:
     """An export's date field -> ISO 8601 with +09:00 (naive times are Korean time), or ""."""
     from ingest.meta import parse_datetime_ko
@@ -144,6 +87,8 @@ def normalize_date(value: str) -> str:
         dt = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
     except ValueError:
         return ""
+    if tz and tz != "Z" and not (int(tz[1:3]) < 24 and int(tz[-2:]) < 60):
+        return ""  # "+99:99" is no offset: an ISO string with it breaks every later parse
     offset = "+09:00" if not tz else ("+00:00" if tz == "Z" else f"{tz[:3]}:{tz[-2:]}")
     return dt.isoformat() + offset
 
@@ -168,7 +113,10 @@ def parse_file(path: Path, data: bytes) -> FileResult:
         return _read_records(path, text, suffix)
     from ingest.page import parse_html_page, parse_text_page
 
-    articles = parse_html_page(text) if suffix in HTML_SUFFIXES else parse_text_page(text)
+    if suffix in HTML_SUFFIXES:
+        articles = parse_html_page(text, source=str(path))
+    else:
+        articles = parse_text_page(text, source=str(path))
     if not articles:
         raise IngestError(str(path), "기사 본문을 찾지 못했습니다. 뉴스 기사 파일인지 확인하세요.")
     return FileResult(path, articles)
@@ -176,39 +124,55 @@ def parse_file(path: Path, data: bytes) -> FileResult:
 
 def _read_records(path: Path, text: str, suffix: str) -> FileResult:
     result = FileResult(path)
-    rows = _jsonl_rows(path, text, result) if suffix == ".jsonl" else _csv_rows(path, text, result)
+    rows = _jsonl_rows(str(path), text) if suffix == ".jsonl" else _csv_rows(str(path), text)
     for line, row in rows:
         try:
+            if isinstance(row, IngestError):
+                raise row
             result.articles.append(record_to_article(row, str(path), line))
         except IngestError as e:
             result.problems.append(e)
+            if len(result.problems) > max(PROBLEMS_MAX, len(result.articles)):
+                raise IngestError(str(path), f"잘못된 레코드가 너무 많아({PROBLEMS_MAX:,}개 넘음) 파일을 "
+                                             f"건너뛰었습니다. 첫 오류: {result.problems[0]} "
+                                             "파일을 고친 뒤 다시 넣으세요.") from None
     if not result.articles:
         first = f" 첫 오류: {result.problems[0]}" if result.problems else ""
-        raise IngestError(str(path), f"읽을 수 있는 레코드가 없습니다.{first}")
+        raise IngestError(str(path), f"읽을 수 있는 레코드가 없습니다.{first} 한 줄(CSV는 한 행)에 기사 "
+                                     "하나씩, 본문(text/body/content) 필드를 넣으세요.")
     return result
 
 
-def _jsonl_rows(path: Path, text: str, result: FileResult) -> Iterator[tuple[int, dict]]:
+def _jsonl_rows(path: str, text: str) -> Iterator[tuple[int, dict | IngestError]]:
     for n, line in enumerate(io.StringIO(text), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as e:
-            result.problems.append(IngestError(str(path), f"JSON 형식 오류({e.msg}). 이 줄을 고치세요.", n))
+            yield n, IngestError(path, f"JSON 형식 오류({e.msg}). 이 줄을 고치세요.", n)
+            continue
+        except RecursionError:
+            yield n, IngestError(path, "JSON이 너무 깊게 중첩되어 있습니다. 이 줄을 고치세요.", n)
+            continue
+        except ValueError:  # not a syntax error: an integer past Python's 4300-digit limit
+            yield n, IngestError(path, "JSON 값을 읽을 수 없습니다(4300자리가 넘는 정수 등). 이 줄을 고치세요.", n)
             continue
         if not isinstance(row, dict):
-            result.problems.append(IngestError(str(path), "JSON 객체({...})가 아닙니다.", n))
+            yield n, IngestError(path, "JSON 객체({...})가 아닙니다.", n)
             continue
         yield n, row
 
 
-def _csv_rows(path: Path, text: str, result: FileResult) -> Iterator[tuple[int, dict]]:
+def _csv_rows(path: str, text: str) -> Iterator[tuple[int, dict | IngestError]]:
+    # No field can be longer than the file itself (which check_file bounds): raising the
+    # module-wide limit this far reads a 10 MB body instead of failing at 128 KiB.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
     except (StopIteration, csv.Error) as e:
-        raise IngestError(str(path), f"CSV 머리글을 읽을 수 없습니다({e}).", 1) from e
+        raise IngestError(path, f"CSV 머리글을 읽을 수 없습니다({e}). 첫 행에 열 이름을 넣으세요.", 1) from e
     while True:
         line = reader.line_num + 1
         try:
@@ -216,13 +180,13 @@ def _csv_rows(path: Path, text: str, result: FileResult) -> Iterator[tuple[int, 
         except StopIteration:
             return
         except csv.Error as e:
-            result.problems.append(IngestError(str(path), f"CSV 형식 오류({e}). 이 행을 고치세요.", line))
+            yield line, IngestError(path, f"CSV 형식 오류({e}). 이 행을 고치세요.", line)
             continue
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            result.problems.append(IngestError(
-                str(path), f"열 개수가 머리글과 다릅니다({len(values)}개, 머리글 {len(header)}개).", line))
+            yield line, IngestError(
+                path, f"열 개수가 머리글과 다릅니다({len(values)}개, 머리글 {len(header)}개).", line)
             continue
         yield line, dict(zip(header, values, strict=True))
 
@@ -232,7 +196,7 @@ def _field(row: dict, key: str) -> str:
     for name in FIELDS[key]:
         value = lowered.get(name)
         if value not in (None, ""):
-            return str(value).strip()
+            return _SURROGATE.sub("\ufffd", str(value).replace("\x00", "")).strip()
     return ""
 
 
@@ -240,10 +204,11 @@ def record_to_article(row: dict, path: str, line: int) -> ParsedArticle:
     """Map an export record's common field names onto a ParsedArticle."""
     from ingest.clean import clean_body
 
-    body = clean_body(_field(row, "body"))
+    raw_body = _field(row, "body")
+    body = clean_body(raw_body) if raw_body else ""
     if not body:
         names = "/".join(FIELDS["body"][:3])
-        raise IngestError(path, f"본문 필드({names})가 비어 있거나 없습니다.", line)
+        raise IngestError(path, f"본문 필드({names})가 비어 있거나 없습니다. 본문을 넣으세요.", line)
     raw_date = _field(row, "date")
     return ParsedArticle(
         title=_field(row, "title"), body=body, outlet=_field(row, "outlet"),
@@ -253,11 +218,21 @@ def record_to_article(row: dict, path: str, line: int) -> ParsedArticle:
 
 
 def make_article_id(parsed: ParsedArticle, source_path: str, ordinal: int) -> str:
-    """The source's own id verbatim, else the sha1 of the URL, else of the file and position."""
+    """The source's own id verbatim (hashed past ID_MAX characters), else the sha1 of the URL,
+    else of the file and position."""
     if parsed.record_id:
-        return parsed.record_id
+        rid = parsed.record_id
+        return rid if len(rid) <= ID_MAX else "id-" + hashlib.sha1(rid.encode("utf-8")).hexdigest()
     key = parsed.url or f"{source_path}#{ordinal}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def shorten(value: str, limit: int = META_MAX) -> str:
+    """A metadata field cut at a word boundary to at most `limit` characters (plus "…")."""
+    if len(value) <= limit:
+        return value
+    cut = value.rfind(" ", 0, limit)
+    return value[:cut if cut > limit // 2 else limit].rstrip() + "…"
 
 
 def make_articles(parsed: Sequence[ParsedArticle],
@@ -271,14 +246,15 @@ def make_articles(parsed: Sequence[ParsedArticle],
     for i, p in enumerate(parsed):
         aid = make_article_id(p, source_path, i)
         if aid in seen:
-            problems.append(IngestError(source_path, f"id '{aid}'가 파일 안에서 반복됩니다. "
+            problems.append(IngestError(source_path, f"id '{shorten(aid, 40)}'가 파일 안에서 반복됩니다. "
                                                      "앞의 레코드만 넣었습니다.", p.line or None))
             continue
         seen.add(aid)
-        text = f"{p.title}\n{p.subtitle}\n{p.body}"
+        title, subtitle = shorten(p.title), shorten(p.subtitle, 3 * META_MAX)
+        text = f"{title}\n{subtitle}\n{p.body}"
         out.append(Article(
-            article_id=aid, source_path=source_path, kind=p.kind, title=p.title,
-            subtitle=p.subtitle, outlet=p.outlet, reporter=p.reporter,
-            published_at=p.published_at, url=p.url, body=p.body,
+            article_id=aid, source_path=source_path, kind=p.kind, title=title,
+            subtitle=subtitle, outlet=shorten(p.outlet), reporter=shorten(p.reporter),
+            published_at=p.published_at, url=p.url if len(p.url) <= URL_MAX else "", body=p.body,
             regions=tag_regions(text), organizations=tag_organizations(text)))
     return out, problems

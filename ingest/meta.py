@@ -26,10 +26,13 @@ _KO_DATE = re.compile(
 # "승인 2023.10.12 14:51", "기사입력 : 2025-03-14", "등록 2024.05.03 09:00"; 수정 is a fallback.
 _DATE_LINE = re.compile(
     r"^(?:기사\s?)?(입력|승인|등록|발행|작성|게재|송고|수정|업데이트|최종\s?수정)"
-    r"(일시|일자|일|시간)?\s*[:：]?\s*(?=\d{4})")
+    r"(일시|일자|일|시간)?\s*(?:[:：]\s*)?(?=\d{4})")
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
-_PARTS = re.compile(r"\s*[|｜]\s*|(?=\s(?:수정|업데이트|최종\s?수정)\s*[:：]?\s*\d)")
+# Split at the bar alone: line_parts strips the parts, and "\s*[|｜]\s*" backtracks
+# quadratically over a long run of spaces without a bar.
+_PARTS = re.compile(r"[|｜]|(?=\s(?:수정|업데이트|최종\s?수정)\s*(?:[:：]\s*)?\d)")
+_PART_MARKS = ("|", "｜", "수정", "업데이트")  # every _PARTS match contains one of these
 
 _REPORTER_WORDS = r"(?:선임기자|객원기자|인턴기자|수습기자|전문기자|기자|특파원|통신원)"
 _NAME = r"[가-힣]{2,4}(?:\s?[·,ㆍ]\s?[가-힣]{2,4})*"
@@ -54,7 +57,7 @@ PLACEHOLDER_NAMES = frozenset("관리자 최고관리자 운영자 편집부 편
 _OUTLET_LINES = (
     re.compile(r"^제호\s*[:：]\s*(?P<outlet>\S+)"),
     re.compile(r"(?:ⓒ|©|\([cC]\))\s*(?:\d{4}(?:\s*[-~]\s*\d{4})?\s*)?(?P<outlet>[^\s.,|]{2,20})"),
-    re.compile(r"^(?P<outlet>\S{2,15})\s+조회수\s*[:：]?\s*[\d,]*$"),
+    re.compile(r"^(?P<outlet>\S{2,15})\s+조회수\s*(?:[:：]\s*)?[\d,]*$"),
 )
 
 
@@ -95,8 +98,8 @@ def _iso_with_zone(m: re.Match[str]) -> str:
 
 def is_date_line(line: str) -> bool:
     """A byline-area date line ("승인 2023.10.12 14:51"), not a page-header or footer date."""
-    m = _DATE_LINE.match(line)
-    if not m or len(line) > 80:
+    m = _DATE_LINE.match(line) if len(line) <= 80 else None
+    if not m:
         return False
     # Footer "등록일 : 2015년 04월 30일" is the outlet's registration, not the article's date.
     if m.group(1) in ("등록", "발행") and m.group(2) == "일":
@@ -106,6 +109,8 @@ def is_date_line(line: str) -> bool:
 
 def line_parts(line: str) -> list[str]:
     """A header line's "|"-separated fields ("홍길동 기자 | 입력 2024.05.31 09:30")."""
+    if not any(mark in line for mark in _PART_MARKS):  # most lines: skip the position-by-position split
+        return [line.strip()] if line.strip() else []
     return [p.strip() for p in _PARTS.split(line) if p.strip()]
 
 

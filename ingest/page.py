@@ -4,31 +4,25 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass
 
-import lxml.html
 import trafilatura
-from lxml import etree
-from trafilatura.settings import Document
 
 from ingest.clean import (
     Line,
+    check_line_count,
     drop_noise,
     ends_prose,
-    html_text,
     is_boilerplate,
     is_list_heading,
     line_key,
-    normalize_line,
     page_lines,
-    restore_blocks,
     unwrap_lines,
 )
+from ingest.markup import PageHints, html_hints, html_text, markup_text, parse_tree, restore_blocks
 from ingest.meta import (
     clean_reporter,
     find_published_at,
     outlet_from_line,
-    parse_datetime_ko,
     reporter_from_line,
     split_byline,
 )
@@ -47,25 +41,16 @@ _PARENS = re.compile(r"\s?\([^()]*\)")
 _MARKUP = re.compile(r"<(?:!doctype|html|head|body|div|p|br|span|table|article|section|a|h[1-6])\b",
                      re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_AUTHOR = re.compile(r"^([가-힣]{2,4})(?:\s*(?:기자|특파원|선임기자))?$")
-_EMAIL = re.compile(r"\S+@\S+")
-_OUTLET_TAIL = re.compile(r"(일보|뉴스|신문|타임스|타임즈|저널|방송|미디어|\.com|\.kr|\.net)$")
+# Past this many tags trafilatura takes minutes; the page is read by the linear tag scan instead.
+HTML_TAGS_MAX = 50_000
 
 
-@dataclass(frozen=True, slots=True)
-class PageHints:
-    """Metadata an HTML page states in its markup; empty fields defer to the text."""
+def parse_text_page(text: str, source: str = "") -> list[ParsedArticle]:
+    """A plain-text scrape (like the seeds) -> its articles: main article(s) first, then teasers.
 
-    title: str = ""
-    outlet: str = ""
-    reporter: str = ""
-    published_at: str = ""
-    fallback_date: str = ""  # trafilatura's markup date: used only when the text has none
-    url: str = ""
-
-
-def parse_text_page(text: str) -> list[ParsedArticle]:
-    """A plain-text scrape (like the seeds) -> its articles: main article(s) first, then teasers."""
+    Raises IngestError (naming `source`) for a "page" of more than PAGE_LINES_MAX lines.
+    """
+    check_line_count(text, source)
     return _parse_lines(unwrap_lines(page_lines(text)), PageHints())
 
 
@@ -249,65 +234,30 @@ def _is_teaser_title(line: Line) -> bool:
             and not (is_boilerplate(text) or is_list_heading(text)))
 
 
-def parse_html_page(html: str, url: str = "") -> list[ParsedArticle]:
+def parse_html_page(html: str, url: str = "", source: str = "") -> list[ParsedArticle]:
     """An HTML page -> its articles: trafilatura finds the main text and metadata, then the
-    text gets the same Korean cleaning as text pages; lxml text is the fallback."""
+    text gets the same Korean cleaning as text pages; lxml text is the fallback.
+
+    A page lxml cannot hold whole (nesting past 256 levels, a text node past its buffer) or with
+    more than HTML_TAGS_MAX tags is read by a linear tag scan, without trafilatura.
+    """
     html = _XML_DECLARATION.sub("", html)  # lxml refuses str input that declares an encoding
     if not _MARKUP.search(html):  # a plain-text scrape saved as .html: its lines are its blocks
-        return parse_text_page(html)
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return []
+        return parse_text_page(html, source)
+    tree = parse_tree(html) if html.count("<") <= HTML_TAGS_MAX else None
+    if tree is None:
+        text = markup_text(html)
+        check_line_count(text, source)
+        return _parse_lines(page_lines(text), PageHints())
+    page_text = html_text(tree)
+    check_line_count(page_text, source)
     doc = trafilatura.bare_extraction(
         html, url=url or None, with_metadata=True, include_comments=False,
         include_tables=False, include_images=False,
         date_extraction_params={"extensive_search": False, "original_date": True})
-    hints = _html_hints(tree, url, doc)
-    blocks = page_lines(html_text(tree))
+    hints = html_hints(tree, url, doc)
+    blocks = page_lines(page_text)
     text = (doc.text or "") if doc else ""
     lines = restore_blocks(page_lines(text), [b.text for b in blocks])
     articles = _parse_lines(lines, hints) if lines else []
     return articles or _parse_lines(blocks, hints)
-
-
-def _meta(tree: lxml.html.HtmlElement, *keys: str) -> str:
-    for el in tree.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-        if key in keys and (content := normalize_line(el.get("content") or "")):
-            return content
-    return ""
-
-
-def _html_hints(tree: lxml.html.HtmlElement, url: str, doc: Document | None) -> PageHints:
-    """Title, outlet, author, date and URL from meta tags, then from trafilatura's metadata."""
-    site = _meta(tree, "og:site_name") or normalize_line(getattr(doc, "sitename", "") or "")
-    title = _meta(tree, "og:title", "twitter:title") or getattr(doc, "title", "") or ""
-    author = _meta(tree, "author", "article:author", "dable:author", "byl") or getattr(
-        doc, "author", "") or ""
-    published = _meta(tree, "article:published_time", "og:article:published_time",
-                      "datepublished", "pubdate", "publishdate", "dc.date.issued")
-    canonical = next((el.get("href", "") for el in tree.iter("link")
-                      if (el.get("rel") or "").lower() == "canonical"), "")
-    return PageHints(
-        title=_clean_title(normalize_line(title), site), outlet=site,
-        reporter=_reporter_from_author(author, site),
-        published_at=parse_datetime_ko(published),
-        fallback_date=parse_datetime_ko(getattr(doc, "date", "") or ""),
-        url=url or _meta(tree, "og:url") or canonical)
-
-
-def _clean_title(title: str, site: str) -> str:
-    """og:title without its " | 사이트" / " - 사이트" / " < 섹션 < 기사본문" tail."""
-    title = title.split(" < ")[0]
-    for sep in (" | ", " - ", " :: ", " – ", " — "):
-        head, _, tail = title.rpartition(sep)
-        if head and ((site and site in tail) or _OUTLET_TAIL.search(tail)):
-            title = head
-    return title.strip()
-
-
-def _reporter_from_author(author: str, site: str) -> str:
-    author = _EMAIL.sub("", normalize_line(author)).strip()
-    m = _AUTHOR.match(author)
-    return clean_reporter(m.group(1)) if m and author != site else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 # The 17 시·도: canonical short name -> every written form (the short name is always last).
 PROVINCES: dict[str, tuple[str, ...]] = {
@@ -191,15 +192,16 @@ def tag_regions(text: str) -> tuple[str, ...]:
     for m in _PLACE_RE.finditer(text):
         start, form = m.start(), m.group()
         glued = start > 0 and _HANGUL.match(text[start - 1])
-        if glued and not (text[:start].endswith("정부") or (cands and cands[-1][1] == start)):
+        if glued and not (text.endswith("정부", 0, start) or (cands and cands[-1][1] == start)):
             continue
         cands.append([start, m.end(), form, not _FORMS[form][2]])
     _accept_neighbours(text, cands)
+    starts = [c[0] for c in cands]
     tags: set[str] = set()
     for i, (_start, _end, form, ok) in enumerate(cands):
         if ok:
             tag, prov, _ = _FORMS[form]
-            if form in ("광주", "광주시") and _gyeonggi_context(text, cands, i):
+            if form in ("광주", "광주시") and _gyeonggi_context(text, cands, starts, i):
                 tag, prov = "광주시", "경기"
             elif form == "광주시":
                 tag, prov = "광주", "광주"
@@ -213,27 +215,31 @@ def _accept_neighbours(text: str, cands: list[list]) -> None:
         after = text[cand[1]:cand[1] + 2]
         if cand[2] == "경기" and text.startswith(GYEONGGI_SUFFIXES, cand[1]) and after != "도중":
             cand[3] = True
-    changed = True
+    pairs = [(a, b) for a, b in zip(cands, cands[1:], strict=False)
+             if _LIST_GAP.fullmatch(text, a[1], b[0])]
+    # Sweeping both ways in turn reaches the fixed point in at most three sweeps; forward sweeps
+    # alone carried an acceptance back one place per sweep (quadratic on a long list of names).
+    changed, forward = True, True
     while changed:
         changed = False
-        for a, b in zip(cands, cands[1:], strict=False):
-            if (a[3] and b[3]) or not _LIST_GAP.fullmatch(text[a[1]:b[0]]):
+        for a, b in pairs if forward else reversed(pairs):
+            if a[3] and b[3]:
                 continue
             related = _FORMS[b[2]][1] == _FORMS[a[2]][0] or _FORMS[a[2]][1] == _FORMS[b[2]][0]
             if a[3] or b[3] or related:
                 a[3] = b[3] = changed = True
+        forward = not forward
 
 
-def _gyeonggi_context(text: str, cands: list[list], i: int) -> bool:
+def _gyeonggi_context(text: str, cands: list[list], starts: list[int], i: int) -> bool:
     """경기 광주시: 광주 right after 경기, or 광주시 with 경기 named within 40 characters."""
     start, form = cands[i][0], cands[i][2]
     prev = cands[i - 1] if i else None
-    if prev and prev[3] and prev[2] in ("경기", "경기도") and _LIST_GAP.fullmatch(
-            text[prev[1]:start]):
+    if prev and prev[3] and prev[2] in ("경기", "경기도") and _LIST_GAP.fullmatch(text, prev[1], start):
         return True
+    near = cands[bisect_left(starts, start - 40):bisect_right(starts, start + 40)]
     return form == "광주시" and any(
-        c[3] and c[2] != "광주시" and _FORMS[c[2]][1] == "경기" and abs(c[0] - start) <= 40
-        for c in cands)
+        c[3] and c[2] != "광주시" and _FORMS[c[2]][1] == "경기" for c in near)
 
 
 # ---------------------------------------------------------------- organization tagging

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import gzip
 import html
+import io
 import json
 import re
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import AlertBase, Button, Expander, HeadingBase, Html, Markdown, Tab
 
-from app_view import escape_md, safe_name, save_uploads
+from app import PAGE_CSS
+from app_view import escape_md
+from config import Settings
+from engine import Engine
 from index.stats import index_stats
 
 pytestmark = pytest.mark.usefixtures("clear_streamlit_caches")
@@ -54,6 +61,112 @@ def start(app_env, index_dir: Path, **env: str) -> AppTest:
     return at
 
 
+# --- untrusted article content in the page -------------------------------------------------------
+
+SCRIPT, IMG = "<script>alert('xss')</script>", "<img src=x onerror=alert(1)>"
+JS_LINK, PHISH = "[자세히 보기](javascript:alert(document.cookie))", "[공식 발표](https://evil.example/phish)"
+HOSTILE_BODY = (f"경상북도는 3일 {SCRIPT} 울릉도 해양심층수 산업단지에 2028년까지 520억원을 투입한다고 "
+                f"밝혔다. 도는 {JS_LINK} 해양심층수 기업 20곳을 유치할 계획이다. <img src=y onerror=alert(5)>")
+HOSTILE = [  # markup in every field: title, outlet, reporter, url and body; a and b are near-duplicates
+    {"id": "hostile-a", "title": f"{IMG} 울릉도 해양심층수 산단에 520억원 [클릭](javascript:alert(1))",
+     "source": "<b>악성</b>일보](javascript:alert(2))", "reporter": "<script>alert(4)</script>",
+     "published_at": "2025-06-03T09:00:00+09:00", "url": "javascript:alert(3)", "body": HOSTILE_BODY},
+    {"id": "hostile-b", "title": f"{IMG} 울릉도 해양심층수 산단 520억 투입 (종합)", "source": "<svg onload=alert(8)>",
+     "reporter": "<script>alert(4)</script>", "published_at": "2025-06-03T11:00:00+09:00", "body": HOSTILE_BODY},
+    {"id": "hostile-c", "title": f"울릉 해양심층수 물류센터 건립 {PHISH}",
+     "source": '<a href="javascript:alert(7)">울릉신문</a>', "published_at": "2025-06-10T09:00:00+09:00",
+     "body": "울릉군은 해양심층수 산업단지 입주 기업을 위한 <iframe src=javascript:alert(6)></iframe> "
+             "물류센터를 2027년까지 짓는다. 군은 ![추적](https://evil.example/pixel.png) 취수 시설 증설에도 "
+             "80억원을 쓴다."},
+]
+# Renders raw HTML and every link scheme, so anything left live in the Markdown shows up as a tag.
+UNSAFE_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+UNSAFE_MD.validateLink = lambda url: True
+HARMLESS_TAGS = frozenset({"p", "strong", "em", "code", "ul", "ol", "li", "br", "hr", "blockquote",
+                           "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def add_articles(index_dir: Path, path: Path, records: list[dict], tokenizer, embedder) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    settings = Settings(index_dir=index_dir, llm_provider="none", _env_file=None)
+    report = Engine(settings, index_dir, tokenizer, embedder).ingest([path])
+    assert report.totals.added == len(records) and not report.skipped and not report.totals.problems
+
+
+def nodes(block) -> Iterator:
+    yield block
+    for child in getattr(block, "children", {}).values():
+        yield from nodes(child)
+
+
+def markdown_sources(block) -> list[str]:
+    """The Markdown of every element in the block that Streamlit renders as Markdown."""
+    out = []
+    for n in nodes(block):
+        if isinstance(n, Markdown | AlertBase | HeadingBase):
+            out.append(n.value)
+        elif isinstance(n, Expander | Button | Tab):
+            out.append(n.label)
+    return out
+
+
+def visible(block) -> str:
+    """The block's text as a reader sees it (tags dropped, entities decoded), one element a line."""
+    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", UNSAFE_MD.render(md)))
+                     for md in markdown_sources(block))
+
+
+def assert_inert(at: AppTest) -> None:
+    """No element of the page carries a live tag or link, or is allowed raw HTML."""
+    for block in (at.main, at.sidebar):
+        for md in markdown_sources(block):
+            rendered = UNSAFE_MD.render(md)
+            live = [t for t in re.findall(r"<([a-zA-Z][\w-]*)", rendered) if t.lower() not in HARMLESS_TAGS]
+            assert not live, (md, rendered)
+        for n in nodes(block):
+            assert not (isinstance(n, Markdown) and n.proto.allow_html), n.value
+            assert not isinstance(n, Html) or n.value == PAGE_CSS, n.value
+
+
+def test_hostile_article_is_shown_as_text_in_answers_results_briefings_related_and_copies(
+        app_env, app_index, tmp_path, tokenizer, embedder):
+    add_articles(app_index, tmp_path / "hostile.jsonl", HOSTILE, tokenizer, embedder)
+    at = start(app_env, app_index)
+    assert_inert(at)
+
+    at.chat_input(key="question").set_value("울릉도 해양심층수 산업단지에 투입되는 사업비는?").run()
+    assert not at.exception, at.exception
+    answer = visible(at.chat_message[1])
+    assert f"{SCRIPT} 울릉도 해양심층수 산업단지에 2028년까지 520억원" in answer  # answer text and quote
+    assert IMG in answer  # the source card's title
+    assert "<script>alert(4)</script> 기자" in answer and JS_LINK in answer  # the full article
+    assert "javascript:alert(3)" not in answer  # a non-web URL is not shown at all
+    assert_inert(at)
+
+    at.text_input(key="search_query").input("울릉도 해양심층수 산업단지")
+    click(at, "검색")
+    assert not at.exception, at.exception
+    results = visible(at.tabs[1])
+    assert IMG in results and PHISH in results and "+1건 유사 기사" in results
+    assert any(o in results for o in ("<b>악성</b>일보](javascript:alert(2))", "<svg onload=alert(8)>"))
+    (copies,) = [e for e in at.tabs[1].expander if e.label == "유사 기사 1건 보기"]
+    assert IMG in visible(copies)
+    assert_inert(at)
+    next(b for b in at.tabs[1].button if b.key and "hostile-" in b.key).click().run()
+    assert not at.exception, at.exception
+    related = [line for line in visible(at.tabs[1]).splitlines() if line.startswith("「") and "유사도" in line]
+    assert any(PHISH in line or IMG in line for line in related), related
+    assert_inert(at)
+
+    at.text_input(key="brief_topic").input("울릉도 해양심층수")
+    click(at, "브리핑 만들기")
+    assert not at.exception, at.exception
+    briefing = visible(at.tabs[2])
+    assert SCRIPT in briefing and IMG in briefing and PHISH in briefing
+    assert '<a href="javascript:alert(7)">울릉신문</a>' in briefing
+    assert_inert(at)
+
+
 # --- escaping -----------------------------------------------------------------------------------
 
 ATTACKS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[클릭](javascript:alert(1))",
@@ -75,48 +188,6 @@ def test_escape_md_leaves_no_live_markup():
     assert out == ("&lt;script&gt;alert\\(1\\)&lt;/script&gt; &lt;img src\\=x onerror\\=alert\\(1\\)&gt; "
                    "\\[클릭\\]\\(javascript\\:alert\\(1\\)\\)")
     assert escape_md("가\u202e나\x00다\t라") == "가나다 라"  # bidi override and NUL dropped
-
-
-# --- uploads (the saving half, with real files) --------------------------------------------------
-
-@dataclass
-class FakeUpload:
-    """The part of Streamlit's UploadedFile that saving reads."""
-
-    name: str
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def getvalue(self) -> bytes:
-        return self.data
-
-
-@pytest.mark.parametrize(("given", "expected"), [
-    ("../../etc/passwd.txt", "passwd.txt"), ("C:\\Users\\me\\기사.md", "기사.md"),
-    ("a\x00b.txt", "ab.txt"), (".hidden.csv", "hidden.csv"), ("..", "upload"),
-    ("what?<>|.html", "what____.html"), ("x" * 300 + ".jsonl", "x" * 94 + ".jsonl"),
-])
-def test_safe_name(given, expected):
-    assert safe_name(given) == expected
-
-
-def test_save_uploads_refuses_archives_big_files_and_keeps_names_inside(tmp_path):
-    dest = tmp_path / "up"
-    dest.mkdir()
-    files = [FakeUpload("../escape.txt", b"a"), FakeUpload("escape.txt", b"b"),
-             FakeUpload("news.zip", b"PK\x03\x04"), FakeUpload("big.csv", b"x" * 2048),
-             FakeUpload("slides.pptx", b"x"), FakeUpload("fill.md", b"y" * 1000),
-             FakeUpload("over.md", b"z" * 1000)]
-    saved = save_uploads(files, dest, max_file_bytes=1024, max_total_bytes=1500)
-    assert sorted(p.name for p in dest.iterdir()) == ["escape-2.txt", "escape.txt", "fill.md"]
-    assert sorted(saved.files.values()) == ["upload/escape-2.txt", "upload/escape.txt", "upload/fill.md"]
-    assert not (tmp_path / "escape.txt").exists()
-    refused = dict(saved.refused)
-    assert set(refused) == {"news.zip", "big.csv", "slides.pptx", "over.md"}
-    assert "압축 파일" in refused["news.zip"] and "너무 큽니다" in refused["big.csv"]
 
 
 # --- the app ------------------------------------------------------------------------------------
@@ -202,13 +273,52 @@ def test_upload_bad_file_is_named_and_changes_nothing_then_good_file_is_searchab
     assert NEW_TITLE in page(at)
 
 
+def outside(root: Path, inner: Path) -> set[Path]:
+    """Every path under root except those under inner."""
+    return {p for p in root.rglob("*") if not p.is_relative_to(inner)}
+
+
+def test_upload_keeps_hostile_names_inside_and_refuses_archives_and_oversize(app_env, app_index, tmp_path):
+    before, files_before = index_stats(app_index)["articles"], outside(tmp_path, app_index)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bomb.txt", b"\0" * (20 * 2**20))
+    at = start(app_env, app_index, NEWSRAG_UPLOAD_MAX_MB="1", NEWSRAG_UPLOAD_MAX_TOTAL_MB="2")
+    assert "파일당 1 MB, 한 번에 2 MB까지" in at.file_uploader[0].label
+    at.file_uploader[0].set_value([
+        ("../../escaped.jsonl", GOOD_JSONL.encode(), "application/json"),
+        (f"{tmp_path}/absolute.md", b"   ", "text/markdown"),
+        ("bomb.zip", bomb.getvalue(), "application/zip"),
+        ("bomb.txt", bomb.getvalue(), "text/plain"),
+        ("notes.csv", gzip.compress("제목,본문\n가,나\n".encode()), "text/csv"),
+        ("big.md", b" " * (3 * 2**19), "text/markdown"),  # 1.5 MB
+        ("pad1.md", b" " * 900_000, "text/markdown"), ("pad2.md", b" " * 900_000, "text/markdown"),
+        ("pad3.md", b" " * 900_000, "text/markdown"),  # past 2 MB in all
+    ])
+    at.run()
+    at.button(key="upload_go").click().run()
+    assert not at.exception, at.exception
+    warning = "\n".join(w.value for w in at.warning)
+    assert "**bomb\\.zip**: 압축 파일은 받지 않습니다" in warning
+    assert "**bomb\\.txt**: 압축 파일\\(ZIP\\)은 받지 않습니다" in warning
+    assert "**notes\\.csv**: 압축 파일\\(GZIP\\)은 받지 않습니다" in warning
+    assert "**big\\.md**: 파일이 너무 큽니다" in warning
+    assert "**pad3\\.md**: 한 번에 올릴 수 있는 용량\\(2 MB\\)을 넘었습니다" in warning
+    assert "**absolute\\.md**: 빈 파일입니다" in warning  # saved under its base name, then read
+    assert "**pad1\\.md**" in warning and "**pad2\\.md**" in warning  # accepted, then found empty
+    assert "**escaped\\.jsonl\\:2**" in page(at)  # saved as escaped.jsonl and ingested
+    assert index_stats(app_index)["articles"] == before + 1
+    assert outside(tmp_path, app_index) == files_before  # nothing was written beside the index
+    assert not list(app_index.glob("upload-*")) and not list(app_index.rglob("escaped.jsonl"))
+
+
 def test_folder_path_is_ingested(app_env, app_index, tmp_path):
     folder = tmp_path / "raw"
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "new.jsonl").write_text(GOOD_JSONL, encoding="utf-8")
     (folder / "empty.txt").write_text("", encoding="utf-8")
-    at = start(app_env, app_index)
-    at.text_input(key="folder_path").input(str(folder))
+    at = start(app_env, app_index, NEWSRAG_DATA_DIR=str(tmp_path))
+    at.text_input(key="folder_path").input("raw")  # relative to the data folder
     at.button(key="folder_go").click().run()
     assert not at.exception, at.exception
     assert at.metric[0].value == "1건"
@@ -216,6 +326,12 @@ def test_folder_path_is_ingested(app_env, app_index, tmp_path):
     at.text_input(key="folder_path").input(str(tmp_path / "missing"))
     at.button(key="folder_go").click().run()
     assert any("경로를 찾을 수 없습니다" in e.value for e in at.error)
+    before = at.metric[0].value
+    for outside in ("/etc", "raw/../../", str(Path(APP).parent)):  # the server's other folders are not the user's
+        at.text_input(key="folder_path").input(outside)
+        at.button(key="folder_go").click().run()
+        assert any("데이터 폴더" in e.value and "안에서만" in e.value for e in at.error), outside
+        assert at.metric[0].value == before
 
 
 def test_first_run_without_index_offers_the_sample(app_env, tmp_path):

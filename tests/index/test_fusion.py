@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.dense import (
+    DenseFilter,
     add_vectors,
     load_dense,
     new_approximate_index,
@@ -14,7 +15,7 @@ from index.dense import (
     search_dense,
 )
 from index.hybrid import cap_per_group, rrf
-from index.sparse import build_sparse, load_sparse, save_sparse, search_sparse
+from index.sparse import SparseFilter, build_sparse, load_sparse, save_sparse, search_sparse
 
 
 def test_rrf_golden():
@@ -67,3 +68,45 @@ def test_dense_approximate_finds_itself_and_respects_selective_filter():
     assert hits >= 28
     allowed = np.array([5, 1500, 2999])
     assert sorted(search_dense(index, vecs[0], k=10, allowed=allowed)[0].tolist()) == [5, 1500, 2999]
+
+
+def _unit(rng, n: int, dim: int) -> np.ndarray:
+    v = rng.normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_prepared_dense_filter_gives_the_same_results_as_a_row_array():
+    rng = np.random.default_rng(2)
+    vecs = _unit(rng, 400, 16)
+    rows = np.arange(1000, 1400)
+    for index in (new_exact_index(16), new_approximate_index(vecs)):
+        add_vectors(index, rows, vecs)
+        for allowed in (rows[::3], rows[rows % 7 == 0], rows[:2], rows):
+            prepared = DenseFilter(index, allowed)
+            for q in vecs[:5]:
+                got, _ = search_dense(index, q, 10, prepared)
+                want, _ = search_dense(index, q, 10, allowed)
+                assert got.tolist() == want.tolist() and set(got.tolist()) <= set(allowed.tolist())
+        assert search_dense(index, vecs[0], 10, DenseFilter(index, np.array([], np.int64)))[0].size == 0
+
+
+def test_sparse_search_matches_bm25s_scores_with_and_without_a_filter():
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    docs = [list(rng.choice(words, size=int(rng.integers(1, 12)))) for _ in range(300)]
+    rows = np.arange(300) * 2 + 5
+    idx = build_sparse(rows, docs)
+    for _ in range(30):
+        query = list(rng.choice(words + ["없는말"], size=int(rng.integers(1, 5))))
+        allowed = np.sort(rng.choice(rows, size=int(rng.integers(1, 300)), replace=False))
+        known = [t for t in query if t in idx.bm25.vocab_dict]
+        full = idx.bm25.get_scores(known) if known else np.zeros(300)
+        for filt in (None, allowed, SparseFilter.of(idx, allowed)):
+            mask = np.ones(300, bool) if filt is None else np.isin(rows, allowed)
+            scores = np.where(mask, full, 0.0)
+            order = sorted((i for i in range(300) if scores[i] > 0), key=lambda i: (-scores[i], i))[:20]
+            got_rows, got_scores = search_sparse(idx, query, 20, filt)
+            # The same scores in the same order; rows may swap only where scores tie (float32 sums).
+            assert np.allclose(got_scores, scores[order], rtol=1e-5)
+            assert np.allclose(scores[(got_rows - 5) // 2], got_scores, rtol=1e-5)
+            assert len(set(got_rows.tolist())) == len(got_rows) and set(got_rows.tolist()) <= set(rows[mask].tolist())

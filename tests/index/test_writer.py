@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from errors import IndexLockedError
+from errors import IndexLockedError, IndexWriteError
 from index import catalog as cat
 from index.build import ingest_sources
 from index.store import WriteLock, gen_path
@@ -113,7 +113,7 @@ def test_failed_commit_leaves_previous_index(tmp_path, make_writer, hash_embedde
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("index.store.save_dense", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(IndexWriteError, match="디스크 공간이 부족해.*이전 인덱스는 그대로"):
         ingest(writer, write_jsonl(tmp_path / "b.jsonl", rows(3, prefix="new")))
     assert snapshot(idx) == before
     monkeypatch.undo()
