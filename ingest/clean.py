@@ -165,7 +165,7 @@ def unwrap_lines(lines: list[Line]) -> list[Line]:
     groups: list[tuple[list[str], bool]] = []  # joined in one go: repeated "+=" is quadratic
     joining, size = False, 0
     for line in lines:
-        if joining and not line.bullet and size + len(line.text) < LINE_MAX:
+        if joining and not line.bullet and size + 1 + len(line.text) <= LINE_MAX:
             groups[-1][0].append(line.text)
             size += len(line.text) + 1
         else:

@@ -42,8 +42,9 @@ _ISO_RE = re.compile(
     r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
     r"(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
-# Stop reading a record file once this many records were bad and no more were good: a file
-# of millions of broken lines is refused in milliseconds instead of collecting every error.
+# A record file is refused whole (its old articles kept) as soon as more of its records were bad
+# than this and than were good: millions of broken lines are refused in milliseconds instead of
+# collecting an error object for each.
 PROBLEMS_MAX = 1000
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON "\ud800" escapes decode to lone surrogates
 # Metadata is copied into every chunk, and the title is embedded and indexed with each one:
@@ -126,16 +127,17 @@ def _read_records(path: Path, text: str, suffix: str) -> FileResult:
     result = FileResult(path)
     rows = _jsonl_rows(str(path), text) if suffix == ".jsonl" else _csv_rows(str(path), text)
     for line, row in rows:
-        try:
-            if isinstance(row, IngestError):
-                raise row
-            result.articles.append(record_to_article(row, str(path), line))
-        except IngestError as e:
-            result.problems.append(e)
-            if len(result.problems) > max(PROBLEMS_MAX, len(result.articles)):
-                raise IngestError(str(path), f"잘못된 레코드가 너무 많아({PROBLEMS_MAX:,}개 넘음) 파일을 "
-                                             f"건너뛰었습니다. 첫 오류: {result.problems[0]} "
-                                             "파일을 고친 뒤 다시 넣으세요.") from None
+        if isinstance(row, dict):
+            try:
+                result.articles.append(record_to_article(row, str(path), line))
+                continue
+            except IngestError as e:
+                row = e
+        result.problems.append(row)
+        if len(result.problems) > max(PROBLEMS_MAX, len(result.articles)):
+            raise IngestError(str(path), f"잘못된 레코드가 너무 많아({PROBLEMS_MAX:,}개 넘음) 파일을 "
+                                         f"건너뛰었습니다. 첫 오류: {result.problems[0]} "
+                                         "파일을 고친 뒤 다시 넣으세요.")
     if not result.articles:
         first = f" 첫 오류: {result.problems[0]}" if result.problems else ""
         raise IngestError(str(path), f"읽을 수 있는 레코드가 없습니다.{first} 한 줄(CSV는 한 행)에 기사 "

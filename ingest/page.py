@@ -41,6 +41,10 @@ _PARENS = re.compile(r"\s?\([^()]*\)")
 _MARKUP = re.compile(r"<(?:!doctype|html|head|body|div|p|br|span|table|article|section|a|h[1-6])\b",
                      re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Characters lxml refuses in text it is given ("All strings must be XML compatible"): control
+# characters that are spaces become spaces, the others go.
+_XML_SPACES = re.compile(r"[\x0b\x0c\x1c-\x1f]")
+_XML_INVALID = re.compile(r"[\x00-\x08\x0e-\x1b\ud800-\udfff\ufffe\uffff]")
 # Past this many tags trafilatura takes minutes; the page is read by the linear tag scan instead.
 HTML_TAGS_MAX = 50_000
 
@@ -242,6 +246,7 @@ def parse_html_page(html: str, url: str = "", source: str = "") -> list[ParsedAr
     more than HTML_TAGS_MAX tags is read by a linear tag scan, without trafilatura.
     """
     html = _XML_DECLARATION.sub("", html)  # lxml refuses str input that declares an encoding
+    html = _XML_INVALID.sub("", _XML_SPACES.sub(" ", html))
     if not _MARKUP.search(html):  # a plain-text scrape saved as .html: its lines are its blocks
         return parse_text_page(html, source)
     tree = parse_tree(html) if html.count("<") <= HTML_TAGS_MAX else None

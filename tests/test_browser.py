@@ -60,10 +60,11 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float) 
 
 
 @contextmanager
-def streamlit_server(index_dir: Path, log: Path) -> Iterator[str]:
+def streamlit_server(index_dir: Path, data_dir: Path, log: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port over index_dir; stopped however the test ends."""
     port = free_port()
-    env = os.environ | {"NEWSRAG_INDEX_DIR": str(index_dir), "NEWSRAG_LLM_PROVIDER": "none",
+    env = os.environ | {"NEWSRAG_INDEX_DIR": str(index_dir), "NEWSRAG_DATA_DIR": str(data_dir),
+                        "NEWSRAG_LLM_PROVIDER": "none",
                         "TOKENIZERS_PARALLELISM": "false"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -124,7 +125,7 @@ def test_app_in_a_real_browser(app_index, tmp_path, capsys):
         raise RuntimeError(f"{CHROMIUM} not found: run `make browser-deps` (as root) first")
     screens = tmp_path / "screens"
     screens.mkdir()
-    with streamlit_server(app_index, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+    with streamlit_server(app_index, tmp_path, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
                                      timeout=STEP_MS)
         try:
@@ -157,7 +158,7 @@ def test_app_in_a_real_browser(app_index, tmp_path, capsys):
 
             panel = open_tab(page, "자료 추가")
             expect(panel.get_by_test_id("stFileUploaderDropzone")).to_be_visible()
-            panel.get_by_label("또는 서버의 폴더 경로", exact=False).fill(str(untrusted_folder(tmp_path)))
+            panel.get_by_label("안의 경로 (하위 폴더까지", exact=False).fill(str(untrusted_folder(tmp_path)))
             panel.get_by_role("button", name="폴더 추가하기").click()
             expect(panel.get_by_text("최근 추가 결과")).to_be_visible(timeout=ANSWER_S * 1000)
             expect(panel.get_by_text("모든 파일을 읽었습니다.")).to_be_visible()

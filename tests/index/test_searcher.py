@@ -151,3 +151,40 @@ def test_kill_mid_build_leaves_previous_index_searchable(tmp_path, make_writer, 
     report = build(make_writer, hash_embedder, idx, extra)  # the interrupted batch re-runs
     assert report.totals.added == 1
     assert s.search("감귤 수확 축제", k=1, mode="bm25")[0].chunk.article_id == "n1"
+
+
+def test_prepared_filters_are_cached_per_generation_and_dropped_on_publish(tmp_path, make_writer,
+                                                                          hash_embedder, tokenizer):
+    from index.searcher import ALL_ROWS
+
+    idx = tmp_path / "idx"
+    build(make_writer, hash_embedder, idx, ARTICLES)
+    s = Searcher(idx, hash_embedder, tokenizer)
+    only_new = Filters(article_ids=("n1",))
+    assert not s.search("감귤 수확 축제", k=3, filters=only_new)  # prepared: allows no row yet
+    s.search("기준금리", k=3)  # the default filter allows every row here: nothing to prepare
+    first = s.generation.number
+    assert s._allowed_cache[(first, Filters())] is ALL_ROWS
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "n1", "title": "감귤 수확 축제", "body": "제주 감귤 수확 축제가 열렸다."},
+                                ensure_ascii=False), encoding="utf-8")
+    build(make_writer, hash_embedder, idx, extra)
+    for mode in ("hybrid", "dense", "bm25"):  # the cached mask of the old generation must not apply
+        assert [h.chunk.article_id for h in s.search("감귤 수확 축제", k=3, filters=only_new, mode=mode)] == ["n1"]
+    assert {g for g, _ in s._allowed_cache} == {s.generation.number} != {first}
+
+
+def test_concurrent_searches_share_prepared_filters(tmp_path, make_writer, hash_embedder, tokenizer):
+    from concurrent.futures import ThreadPoolExecutor
+
+    idx = tmp_path / "idx"
+    build(make_writer, hash_embedder, idx, ARTICLES)
+    s = Searcher(idx, hash_embedder, tokenizer)
+    queries = ["기준금리 동결", "바이오 특화단지 예산", "로봇 실증", "프로야구 연승", "물동량"] * 8
+    filters = [Filters(), Filters(article_ids=("t02", "t03")), Filters(kinds=("main", "teaser"))]
+    jobs = [(q, f) for q in queries for f in filters]
+    want = [[h.row for h in s.search(q, k=3, filters=f)] for q, f in jobs]
+    s = Searcher(idx, hash_embedder, tokenizer)  # cold caches, filled by racing threads
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda job: [h.row for h in s.search(job[0], k=3, filters=job[1])], jobs))
+    assert got == want

@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 from errors import IngestError
 from ingest import clean
 from ingest.charset import decode_bytes
-from ingest.load import parse_file
+from ingest.chunk import KIWI_BLOCK, body_blocks, chunk_articles
+from ingest.dedup import minhash
+from ingest.load import make_articles, parse_file
 from ingest.page import parse_html_page, parse_text_page
+from schema import Article
 
 # A fixed, derandomized budget keeps this file under a minute on a slow shared machine.
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
@@ -59,11 +62,20 @@ def encodings(text: str) -> list[bytes]:
     return out
 
 
-def only_ingest_errors(fn, *args) -> None:
+def only_ingest_errors(fn, *args):
     try:
-        fn(*args)
+        return fn(*args)
     except IngestError:
-        pass
+        return None
+
+
+def read_whole(path: Path, data: bytes) -> None:
+    """parse_file, then what the writer does with its articles before Kiwi."""
+    result = only_ingest_errors(parse_file, path, data)
+    if result is not None:
+        articles, _ = make_articles(result.articles, str(path))
+        for a in articles:
+            minhash(a.body)
 
 
 @FUZZ
@@ -84,15 +96,16 @@ def test_decode_bytes_raises_only_ingest_error(data):
 @example(".jsonl", b'{"body": 1' + b"0" * 5000 + b"}")
 @example(".jsonl", b'{"body": "\\ud800", "url": "\\udfff"}')
 @example(".html", b"<html><body>" + b"<div>" * 300 + b"\xea\xb0\x80" * 30 + b". " * 5)
+@example(".html", b"\x01<a")  # lxml refused control characters: ValueError
 def test_parse_file_from_arbitrary_bytes(suffix, data):
-    only_ingest_errors(parse_file, Path("fuzz" + suffix), data)
+    read_whole(Path("fuzz" + suffix), data)
 
 
 @FUZZ
 @given(st.sampled_from(SUFFIXES), texts)
 def test_parse_file_from_arbitrary_text_in_each_encoding(suffix, text):
     for data in encodings(text):
-        only_ingest_errors(parse_file, Path("fuzz" + suffix), data)
+        read_whole(Path("fuzz" + suffix), data)
 
 
 @FUZZ
@@ -100,7 +113,7 @@ def test_parse_file_from_arbitrary_text_in_each_encoding(suffix, text):
 @example(['{"body": "' + "가나다라 " * 20 + '", "date": "2025-01-01T10:00:00+99:99"}'])
 def test_parse_file_from_jsonl_records(lines):
     for data in encodings("\n".join(lines)):
-        only_ingest_errors(parse_file, Path("fuzz.jsonl"), data)
+        read_whole(Path("fuzz.jsonl"), data)
 
 
 @FUZZ
@@ -109,7 +122,7 @@ def test_parse_file_from_csv_rows(rows):
     out = io.StringIO()
     csv.writer(out).writerows([["id", "title", "body", "date"], *rows])
     for data in encodings(out.getvalue()):
-        only_ingest_errors(parse_file, Path("fuzz.csv"), data)
+        read_whole(Path("fuzz.csv"), data)
 
 
 @FUZZ
@@ -148,6 +161,21 @@ def test_parse_text_page_never_raises(text):
 @given(texts, st.sampled_from(["", "https://e.x/1"]))
 @example("<html><body>" + "<div>" * 300 + "충북도는 바이오 예산을 늘린다고 밝혔다.", "")
 @example("<p>\x00</p>", "")
+@example("\x1b", "")  # html_text setting text with a control character: ValueError
 def test_parse_html_page_never_raises(text, url):
     only_ingest_errors(parse_html_page, "<html><body>" + text, url, "f.html")
     only_ingest_errors(parse_html_page, text, url, "f.html")
+
+
+@settings(FUZZ, max_examples=40)
+@given(st.lists(texts, min_size=1, max_size=3), st.integers(1, 40))
+@example(["a" * (KIWI_BLOCK + 7) + "\n\n가나다."], 10)
+def test_chunks_cover_bodies_within_bounds(kiwi, bodies, max_chars):
+    for body in bodies:
+        starts, ends = zip(*body_blocks(body, 16), strict=True)
+        assert starts == (0, *ends[:-1]) and ends[-1] == len(body)
+        assert all(0 < e - s <= 16 for s, e in zip(starts, ends, strict=True)) or body == ""
+    articles = [Article(article_id=f"a{i}", source_path="x", kind="main", title="", subtitle="", outlet="",
+                        reporter="", published_at="", url="", body=b) for i, b in enumerate(bodies)]
+    for c in chunk_articles(kiwi, articles, max_chars):
+        assert articles[int(c.article_id[1:])].body[c.start:c.end] == c.text and len(c.text) <= KIWI_BLOCK
