@@ -69,8 +69,8 @@ INPUTS = {  # kind -> (file name, bytes); built in the child
         b[i:i + 7] + b"\x00" for b in [sentences(MB).encode()] for i in range(0, len(b), 7))),
 }
 BODIES = {  # kind -> one body for split_sentences, minhash or tag_regions
-    "kiwi_unbroken_200k": lambda: unbroken(200_000),
-    "minhash_10mb": lambda: sentences(10 * MB),
+    "kiwi_one_letter_200k": lambda: "a" * 200_000,
+    "minhash_2m_distinct_chars": lambda: unbroken(2_000_000),  # MinHash cost grows with distinct shingles
     "tag_regions_100k_names": lambda: "고양 " * 100_000 + "서울",
 }
 

@@ -30,6 +30,12 @@ class LoadResult:
     empty: int = 0  # answers that came back with no hits at all
     rss_warm_mb: float = 0.0
     rss_end_mb: float = 0.0
+    rss_timeline: list[tuple[float, float]] = field(default_factory=list)  # (seconds in, MB)
+
+    def rss_growth_second_half(self) -> float:
+        """RSS growth over the second half of the timed run: a leak keeps growing, a warm-up does not."""
+        half = [mb for t, mb in self.rss_timeline if t >= self.seconds / 2]
+        return half[-1] - half[0] if len(half) > 1 else float("nan")
 
     def percentile(self, p: float) -> float:
         values = sorted(self.latencies_ms)
@@ -42,7 +48,8 @@ class LoadResult:
                 "p50 ms": self.percentile(0.5), "p95 ms": self.percentile(0.95),
                 "max ms": max(self.latencies_ms, default=float("nan")),
                 "RSS warm MB": self.rss_warm_mb, "RSS end MB": self.rss_end_mb,
-                "RSS growth MB": self.rss_end_mb - self.rss_warm_mb}
+                "RSS growth MB": self.rss_end_mb - self.rss_warm_mb,
+                "growth in 2nd half MB": self.rss_growth_second_half()}
 
 
 def rss_mb() -> float:
@@ -54,10 +61,11 @@ def rss_mb() -> float:
 
 
 def run_load(ask: Callable[[str], object], questions: Sequence[str], threads: int = 8,
-             seconds: float = 60.0, warmup_rounds: int = 2) -> LoadResult:
+             seconds: float = 60.0, warmup_rounds: int = 2, sample_every: float = 2.0) -> LoadResult:
     """Each thread asks `warmup_rounds` questions, all wait, then the timed run starts.
 
-    Bounded in time (seconds) and in count (each thread stops after len(questions) asks).
+    Bounded in time (seconds) and in count (each thread stops after len(questions) asks). Resident
+    memory is sampled every `sample_every` seconds of the timed run.
     """
     result = LoadResult(threads, seconds)
     lock = threading.Lock()
@@ -98,8 +106,14 @@ def run_load(ask: Callable[[str], object], questions: Sequence[str], threads: in
     deadline[0] = time.perf_counter() + seconds
     t0 = time.perf_counter()
     start.wait()
+    while True:
+        result.rss_timeline.append((time.perf_counter() - t0, rss_mb()))
+        alive = [t for t in pool if t.is_alive()]
+        if not alive or time.perf_counter() - t0 > seconds + 600:
+            break
+        alive[0].join(timeout=sample_every)
     for t in pool:
-        t.join(timeout=seconds + 600)
+        t.join(timeout=600)
     result.seconds = time.perf_counter() - t0
     result.rss_end_mb = rss_mb()
     return result
@@ -124,13 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--warmup-rounds", type=int, default=2, help="untimed questions per thread first")
     args = ap.parse_args(argv)
     engine = Engine.load(Settings(), args.index)
     questions = seed_questions() + korquad_questions(2000)
-    result = run_load(engine.ask, questions, args.threads, args.seconds)
+    result = run_load(engine.ask, questions, args.threads, args.seconds, args.warmup_rounds)
     print(f"load · Engine.ask from {args.threads} threads · {engine.stats()['chunks']} chunks · "
           f"{machine_line()}")
     print(table([result.row()], list(result.row())))
+    print("RSS MB over the run: " + ", ".join(f"{t:.0f}s {mb:.0f}" for t, mb in result.rss_timeline[::5]))
     for e in result.errors[:3]:
         print(e)
     return 1 if result.errors else 0

@@ -115,6 +115,14 @@ def _time_queries(engine, questions: list[str], profile_dir: Path | None, label:
         search.append(1000 * (t1 - t0))
         ask.append(1000 * (t3 - t2))
         extra.append(ask[-1] - search[-1])
+    # The first pass reads catalog pages from disk the first time (the 1M catalog is 3.5 GB); the
+    # second pass, same questions with the query embedding redone, is what a warm server sees.
+    warm = []
+    for q in questions:
+        searcher.clear_query_vectors()
+        t0 = time.perf_counter()
+        engine.search(q)
+        warm.append(1000 * (time.perf_counter() - t0))
     if profiler is not None:
         _profile(profiler, profile_dir, f"{label}-search", lambda: [
             (searcher.clear_query_vectors(), engine.search(q)) for q in questions[:30]])
@@ -124,6 +132,7 @@ def _time_queries(engine, questions: list[str], profile_dir: Path | None, label:
         for name, ms in _components(searcher, q).items():
             parts[name].append(ms)
     return {"search_p50": statistics.median(search), "search_p95": percentile(search, 0.95),
+            "search_warm_p50": statistics.median(warm), "search_warm_p95": percentile(warm, 0.95),
             "ask_p50": statistics.median(ask), "ask_p95": percentile(ask, 0.95),
             "answer_extra_p50": statistics.median(extra),
             **{f"{k}_p50": statistics.median(v) for k, v in parts.items()}}
@@ -255,7 +264,9 @@ def report(results: dict[int, dict], pool_meta: dict) -> str:
     lat, mem, rec = [], [], []
     for n, r in results.items():
         lat.append({"chunks": f"{n:,}", "dense": r["dense_type"], "search p50 ms": r["search_p50"],
-                    "search p95 ms": r["search_p95"], "ask p50 ms": r["ask_p50"],
+                    "search p95 ms": r["search_p95"],
+                    "2nd pass p50 / p95 ms": f"{r['search_warm_p50']:.0f} / {r['search_warm_p95']:.0f}",
+                    "ask p50 ms": r["ask_p50"],
                     "answer extra p50 ms": r["answer_extra_p50"],
                     "extra / search": r["answer_extra_p50"] / r["search_p50"],
                     "embed / dense / bm25 p50 ms": f"{r['embed_p50']:.0f} / {r['dense_p50']:.1f} / {r['bm25_p50']:.1f}",

@@ -26,7 +26,8 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,10 +111,10 @@ def split_corpora(tokenizer, pool_dir: Path) -> tuple[list[str], list[list[str]]
 
 def sample_pool(sources: Sequence[str], n_titles: int, per_source: int, titles: Sequence[str],
                 seed: int = 20161020) -> tuple[list[int], list[int]]:
-    """Sentence and title positions of the pool: a seeded sample of 6,000 sentences (in corpus
-    order), then the first per_source of each of the three sources; and n_titles random titles."""
+    """Sentence and title positions of the pool: a seeded sample of 3 * per_source sentences (in
+    corpus order), then the first per_source of each of the three sources; and n_titles random titles."""
     rng = np.random.default_rng(seed)
-    sample = sorted(rng.choice(len(sources), size=min(6000, len(sources)), replace=False).tolist())
+    sample = sorted(rng.choice(len(sources), size=min(3 * per_source, len(sources)), replace=False).tolist())
     taken: dict[str, int] = {}
     keep = []
     for i in sample:
@@ -144,14 +145,15 @@ def _embed_cached(embedder, cache, titles: list[str], texts: list[str], label: s
     return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
-def build_sentence_pool(pool_dir: Path = POOL_DIR, settings=None, *, per_source: int = 1000,
+def build_sentence_pool(pool_dir: Path = POOL_DIR, settings=None, *, per_source: int = 4000,
                         n_titles: int = 600, calibrate: int = 100) -> Pool:
     """Split, tokenize and embed the real corpora once; later calls load the cached pool.
 
-    The corpora hold ~15,300 usable sentences. Embedding them all takes ~10 minutes on an idle
-    2-core machine but hours on a busy one, so the pool is a seeded sample of per_source
-    sentences from each corpus (and n_titles titles); vectors are cached by text, so a larger
-    pool later re-embeds nothing already done.
+    The corpora hold ~15,300 usable sentences (embedding runs at ~30 sentences/s on an idle
+    2-core machine, hours on a busy one); the pool is a seeded sample of up to per_source
+    sentences from each corpus (and n_titles titles). Vectors are cached by text, so a larger
+    pool later re-embeds nothing already done. More distinct sentences keep a 1M-chunk corpus
+    from repeating each sentence thousands of times (long BM25 postings, clustered vectors).
     """
     from config import Settings
     from index.cache import EmbeddingCache
@@ -402,7 +404,6 @@ def build_scale_index(index_dir: Path, n_chunks: int, *, seed: int = 0, settings
     folder that holds a non-synthetic index is never touched.
     """
     from config import Settings
-    from index.store import WriteLock
 
     settings = settings or Settings()
     pool = build_sentence_pool(pool_dir, settings)
@@ -414,7 +415,7 @@ def build_scale_index(index_dir: Path, n_chunks: int, *, seed: int = 0, settings
                                                  "title_weight", "embed_dtype")}}
     if _is_built(index_dir, params):
         return index_dir
-    with WriteLock(index_dir):  # a concurrent caller waits here, then finds the build done
+    with _wait_for_lock(index_dir):  # a concurrent caller waits here, then finds the build done
         if _is_built(index_dir, params):
             return index_dir
         _clear_synthetic(index_dir)
@@ -424,6 +425,25 @@ def build_scale_index(index_dir: Path, n_chunks: int, *, seed: int = 0, settings
         (index_dir / MARKER).write_text(json.dumps({"params": params, "info": info},
                                                    ensure_ascii=False, indent=1), encoding="utf-8")
     return index_dir
+
+
+@contextmanager
+def _wait_for_lock(index_dir: Path, poll_s: float = 5.0) -> Iterator[None]:
+    """Hold the index's write lock, waiting while another builder holds it."""
+    from errors import IndexLockedError
+    from index.store import WriteLock
+
+    lock = WriteLock(index_dir)
+    while True:
+        try:
+            lock.__enter__()
+            break
+        except IndexLockedError:
+            time.sleep(poll_s)
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def read_marker(index_dir: Path) -> dict:

@@ -57,6 +57,22 @@ def test_title_goes_into_document_prompt(embedder):
     assert a @ b < 0.98  # measured 0.93
 
 
+def test_batches_are_padded_to_a_multiple_of_16_tokens_without_changing_vectors(embedder):
+    model = embedder._model
+    inputs, _ = embedder.format_documents(TITLES, TEXTS)
+    features = model.preprocess(inputs)
+    assert features["input_ids"].shape[1] % 16 == 0
+    padded = embedder.encode_documents(TITLES, TEXTS, batch_size=1)
+    saved = model[0].processing_kwargs
+    try:
+        model[0].processing_kwargs = {}
+        unpadded = embedder.encode_documents(TITLES, TEXTS, batch_size=1)
+    finally:
+        model[0].processing_kwargs = saved
+    # Pad tokens are masked out of attention and pooling; only bfloat16 rounding differs.
+    assert np.min(np.sum(padded * unpadded, axis=1)) > 0.999
+
+
 def test_progress_reports_each_batch(embedder):
     done: list[int] = []
     embedder.encode_documents(TITLES, TEXTS, batch_size=2, progress=done.append)
