@@ -98,6 +98,13 @@ class SentenceTransformerEmbedder:
         return out
 
 
+# Batches are padded to a multiple of this many tokens. Every new (batch, length) shape makes
+# oneDNN build and cache new kernels and leaves the allocator with odd-sized blocks: a server
+# answering varied questions grew by ~300 MB over 60 s of 8-thread load (bench/load.py). With
+# lengths rounded up to 16 the growth stopped; the padding costs ~3 % per batch.
+PAD_MULTIPLE = 16
+
+
 def load_embedder(name_or_path: str, dtype: str = "auto", dim: int | None = None, batch_size: int = 8,
                   name: str | None = None) -> SentenceTransformerEmbedder:
     """Load a sentence-transformers model on CPU.
@@ -132,13 +139,6 @@ def load_embedder(name_or_path: str, dtype: str = "auto", dim: int | None = None
     _pad_to_multiple(model, PAD_MULTIPLE)
     label = name or (local.resolve().name if local.exists() else name_or_path)
     return SentenceTransformerEmbedder(model, label, batch_size=batch_size)
-
-
-# Batches are padded to a multiple of this many tokens. Every new (batch, length) shape makes
-# oneDNN build and cache new kernels and leaves the allocator with odd-sized blocks: a server
-# answering varied questions grew by ~300 MB over 60 s of 8-thread load (bench/load.py). With
-# lengths rounded up to 16 the growth stopped; the padding costs ~3 % per batch.
-PAD_MULTIPLE = 16
 
 
 def _pad_to_multiple(model: SentenceTransformer, multiple: int) -> None:
