@@ -30,8 +30,7 @@ from app_view import (
 from config import get_settings
 from engine import Engine
 from errors import NewsRagError
-from index.catalog import Filters
-from schema import Answer, Article, Hit
+from schema import Answer, Article, Filters, Hit
 from uploads import ARCHIVE_SUFFIXES, UPLOAD_SUFFIXES, UploadLimits, ingest_uploads
 
 logger = logging.getLogger("newsrag.app")
@@ -54,11 +53,7 @@ def get_engine() -> Engine:
 @st.cache_data(ttl=60, show_spinner=False)
 def llm_healthy(label: str) -> bool:
     """Whether the configured chat model answers; `label` keys the 60 s cache."""
-    from answer import chain
-
-    check = getattr(chain, "check_health", None)
-    llm = getattr(get_engine().llm_answerer, "llm", None)
-    return bool(check is not None and llm is not None and check(llm))
+    return get_engine().llm_healthy()
 
 
 @contextmanager
@@ -87,11 +82,10 @@ def render_sidebar(engine: Engine, stats: dict | None, default_k: int) -> int:
                        f"언론사 {len(stats['outlets'])}곳 · 중복 기사 {stats['duplicates']}건  \n"
                        f"임베딩 모델: {escape_inline(str(stats.get('embed_model') or '?'))}")
         st.subheader("답변 방식")
-        answerer = engine.llm_answerer
-        if answerer is None:
+        label = engine.llm_label()
+        if label is None:
             st.caption("추출식: 기사 문장을 그대로 골라 인용합니다 (LLM 없음).")
         else:
-            label = str(getattr(answerer, "backend", "llm")).removeprefix("llm:")
             state = "응답함 ✅" if llm_healthy(label) else "응답 없음 ⚠️ — 추출식 답변으로 대신합니다"
             st.caption(f"LLM {escape_inline(label)}: {state}")
         return st.slider("참고할 기사 조각 수 (top-k)", 1, 20, default_k, key="top_k")
@@ -99,7 +93,7 @@ def render_sidebar(engine: Engine, stats: dict | None, default_k: int) -> int:
 
 def ask_with_stream(engine: Engine, question: str, k: int) -> Answer:
     """The extractive answer comes at once; an LLM's tokens stream into a placeholder first."""
-    if engine.llm_answerer is None:
+    if engine.llm_label() is None:
         with st.spinner("기사에서 답을 찾는 중…"):
             return engine.ask(question, k=k)
     box, parts = st.empty(), []
@@ -171,24 +165,6 @@ def search_form(stats: dict) -> tuple[str, Filters, bool] | None:
     return query.strip(), filters, ok
 
 
-def find_copies(engine: Engine, query: str, filters: Filters, hits: Sequence[Hit],
-                k: int) -> dict[str, list[Article]]:
-    """The near-duplicates collapsed into each hit, from the same search run without collapsing."""
-    wanted = [h for h in hits if h.copies]
-    if not wanted:
-        return {}
-    wide = engine.search(query, k=k + 3 * sum(h.copies for h in wanted), filters=filters,
-                         collapse=False, per_article=1)
-    ids = list(dict.fromkeys([h.chunk.article_id for h in hits] + [h.chunk.article_id for h in wide]))
-    arts = engine.articles(ids)
-
-    def group(aid: str) -> str:
-        return (arts[aid].duplicate_of or aid) if aid in arts else aid
-
-    return {h.chunk.article_id: [arts[a] for a in ids if a in arts and a != h.chunk.article_id
-                                 and group(a) == group(h.chunk.article_id)] for h in wanted}
-
-
 def toggle_related(article_id: str) -> None:
     shown = st.session_state.setdefault("related_open", set())
     shown.symmetric_difference_update({article_id})
@@ -218,9 +194,7 @@ def render_hit(engine: Engine, n: int, hit: Hit, terms: Sequence[str], copies: l
         if hit.copies:
             with left.expander(f"유사 기사 {hit.copies}건 보기"):
                 st.markdown("\n".join(f"- 「{escape_inline(a.title)}」 {byline(a.outlet, a.published_at)}"
-                                      for a in copies) or "- (현재 필터 밖에 있습니다)")
-                if 0 < len(copies) < hit.copies:
-                    st.caption(f"나머지 {hit.copies - len(copies)}건은 현재 검색 조건 밖에 있습니다.")
+                                      for a in copies))
         right.button("비슷한 기사", key=f"related_{n}_{c.article_id}", on_click=toggle_related,
                      args=(c.article_id,), width="stretch")
         if c.article_id in st.session_state.get("related_open", set()):
@@ -238,8 +212,8 @@ def render_search(engine: Engine, stats: dict, k: int) -> None:
         else:
             with st.spinner("검색하는 중…"), shown_errors():
                 hits = engine.search(query, k=k, filters=filters, per_article=1)
-                terms = list(dict.fromkeys(engine.tokenizer([query])[0] + query.split()))
-                copies = find_copies(engine, query, filters, hits, k)
+                terms = engine.query_terms(query)
+                copies = engine.copies(hits)
                 st.session_state["search"] = (query, hits, terms, copies)
                 st.session_state["related_open"] = set()
     found = st.session_state.get("search")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 import streamlit as st
 
 from errors import IngestError
-from index.build import IngestReport
+from ingest.pipeline import IngestReport
 from schema import Answer, Article, Briefing, BriefItem, Citation, Hit
 
 NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     index_dir: Path = Path("data/index")
+    lock_wait_s: float = 60.0  # how long a writer waits for another one's batch to be published
+    batch_articles: int = 256  # articles per atomic publish during ingest
 
     # Embedding: DEFAULT_MODEL, any sentence-transformers model name, or a local path.
     embed_model: str = DEFAULT_MODEL

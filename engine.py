@@ -1,22 +1,24 @@
-"""The product's facade for the edges: search, ask, brief and ingest over one loaded index."""
+"""The product's facade for the edges: search, ask, brief, ingest and index upkeep over one index.
+
+The app and the CLIs see only this class; which backend holds the index is `wiring.py`'s choice.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from answer.brief import build_briefing
 from answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from config import Settings
-from index import catalog as cat
-from index.build import IngestProgress, IngestReport, ingest_sources
-from index.catalog import Filters
-from index.searcher import NO_FILTERS, Searcher
-from index.stats import index_stats
-from index.store import WriteLock
-from schema import Answer, Article, Briefing, BriefItem, Hit
+from contracts import IndexWriter, Progress, Retriever
+from errors import IndexMissingError
+from ingest.load import sources_from_paths
+from ingest.pipeline import IngestParams, IngestProgress, IngestReport, ingest_sources
+from schema import NO_FILTERS, Answer, Article, Briefing, BriefItem, CheckReport, Filters, Hit, Source
 
 
 class Engine:
@@ -26,51 +28,91 @@ class Engine:
                  llm_answerer=None) -> None:
         self.settings, self.index_dir = settings, index_dir
         self.tokenizer, self.embedder, self.llm_answerer = tokenizer, embedder, llm_answerer
-        self._searcher: Searcher | None = None
-        self._searcher_lock = threading.Lock()  # app sessions are threads: open the searcher once
+        self._retriever: Retriever | None = None
+        self._retriever_lock = threading.Lock()  # app sessions are threads: open the retriever once
 
     @classmethod
-    def load(cls, settings: Settings, index_dir: Path | None = None) -> Engine:
-        from wiring import build_embedder, build_llm_answerer, build_tokenizer
+    def load(cls, settings: Settings, index_dir: Path | None = None, *, with_llm: bool = True,
+             require_index: bool = False) -> Engine:
+        """Build the tokenizer, the embedding model and (with_llm) the chat model.
 
-        return cls(settings, index_dir or settings.index_dir, build_tokenizer(settings),
-                   build_embedder(settings), build_llm_answerer(settings))
+        require_index: say there is no index before spending seconds on the model.
+        """
+        from wiring import build_embedder, build_llm_answerer, build_tokenizer
+        from wiring import require_index as check
+
+        index_dir = index_dir or settings.index_dir
+        if require_index:
+            check(settings, index_dir)
+        return cls(settings, index_dir, build_tokenizer(settings), build_embedder(settings),
+                   build_llm_answerer(settings) if with_llm else None)
+
+    @classmethod
+    def catalog_only(cls, settings: Settings, index_dir: Path | None = None) -> Engine:
+        """An engine that lists articles and statistics without loading any model (no search)."""
+        from wiring import require_index
+
+        index_dir = index_dir or settings.index_dir
+        require_index(settings, index_dir)
+        return cls(settings, index_dir, None, None)
 
     @property
-    def searcher(self) -> Searcher:
+    def retriever(self) -> Retriever:
         """Opened on first use, so an app without an index can still start and build one."""
-        with self._searcher_lock:
-            if self._searcher is None:
-                from wiring import open_searcher
+        with self._retriever_lock:
+            if self._retriever is None:
+                from wiring import open_retriever
 
-                self._searcher = open_searcher(self.settings, self.index_dir, self.tokenizer,
-                                               self.embedder)
-            return self._searcher
+                self._retriever = open_retriever(self.settings, self.index_dir, self.tokenizer,
+                                                 self.embedder)
+            return self._retriever
+
+    def close(self) -> None:
+        with self._retriever_lock:
+            if self._retriever is not None:
+                self._retriever.close()
+                self._retriever = None
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def has_index(self) -> bool:
+        """False only when there is no index yet; a damaged one raises its own message."""
+        try:
+            self.retriever  # noqa: B018 - opening it is the check
+        except IndexMissingError:
+            return False
+        return True
+
+    def stats(self) -> dict:
+        return self.retriever.stats()
+
+    def search(self, query: str, k: int | None = None, filters: Filters = NO_FILTERS, **kw) -> list[Hit]:
+        return self.retriever.search(query, k=k or self.settings.top_k, filters=filters, **kw)
+
+    def related(self, article_id: str, k: int = 5, filters: Filters = NO_FILTERS) -> list[Hit]:
+        return self.retriever.related(article_id, k=k, filters=filters)
+
+    def articles(self, ids: Sequence[str]) -> dict[str, Article]:
+        return self.retriever.articles(ids)
+
+    def iter_articles(self) -> Iterator[tuple[Article, int]]:
+        return self.retriever.iter_articles()
+
+    def copies(self, hits: Sequence[Hit]) -> dict[str, list[Article]]:
+        """The near-duplicate copies collapsed into each hit that has any, oldest first."""
+        return self.retriever.copies([h.chunk.article_id for h in hits if h.copies])
+
+    def query_terms(self, query: str) -> list[str]:
+        """The words of a query as search matched them (Kiwi content morphemes, then the raw words)."""
+        return list(dict.fromkeys(self.tokenizer([query])[0] + query.split()))
+
+    # --- answers and briefings ------------------------------------------------------------------
 
     @property
     def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.embedder, self.tokenizer, self.searcher.idf,
-                                  self.searcher.query_vector,
+        r = self.retriever
+        return ExtractiveAnswerer(self.embedder, self.tokenizer, r.idf, r.query_vector,
                                   ExtractiveConfig(min_score=self.settings.answer_min_score))
-
-    def has_index(self) -> bool:
-        try:
-            return index_stats(self.index_dir)["generation"] > 0
-        except Exception:  # noqa: BLE001 - any failure means "no usable index" here
-            return False
-
-    def stats(self) -> dict:
-        return index_stats(self.index_dir)
-
-    def search(self, query: str, k: int | None = None, filters: Filters = NO_FILTERS, **kw) -> list[Hit]:
-        return self.searcher.search(query, k=k or self.settings.top_k, filters=filters, **kw)
-
-    def related(self, article_id: str, k: int = 5) -> list[Hit]:
-        return self.searcher.related(article_id, k=k)
-
-    def articles(self, ids: Sequence[str]) -> dict[str, Article]:
-        with cat.transaction(self.searcher.conn):
-            return cat.get_articles(self.searcher.conn, ids)
 
     def ask(self, question: str, k: int | None = None, filters: Filters = NO_FILTERS,
             on_token: Callable[[str], None] | None = None) -> Answer:
@@ -104,15 +146,61 @@ class Engine:
         summary = tuple(BriefItem(text, tuple(cites)) for text, cites in bullets)
         return replace(briefing, summary=summary, backend=f"llm:{model_label(self.llm_answerer.llm)}")
 
-    def ingest(self, sources: Sequence[Path], progress: IngestProgress | None = None,
-               source_names: dict[Path, str] | None = None) -> IngestReport:
-        """Ingest with the shared model; searches pick up the new generation on their own."""
-        from wiring import open_writer
+    def llm_label(self) -> str | None:
+        """The configured chat model's name, or None when answers are extractive only."""
+        if self.llm_answerer is None:
+            return None
+        return str(getattr(self.llm_answerer, "backend", "llm")).removeprefix("llm:")
 
-        with WriteLock(self.index_dir):
-            writer = open_writer(self.settings, self.index_dir, self.tokenizer, self.embedder)
-            try:
-                return ingest_sources(writer, sources, max_file_bytes=self.settings.max_file_mb * 2**20,
-                                      progress=progress, source_names=source_names)
-            finally:
-                writer.close()
+    def llm_healthy(self) -> bool:
+        """Whether the configured chat model answers a one-token request now (False without one)."""
+        if self.llm_answerer is None:
+            return False
+        from answer.chain import check_health
+
+        return check_health(self.llm_answerer.llm)
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, create: bool = False) -> Iterator[IndexWriter]:
+        """The backend's writer for this index, closed on exit (create: make the index if missing)."""
+        from wiring import writing
+
+        with writing(self.settings, self.index_dir, self.tokenizer, self.embedder, create) as writer:
+            yield writer
+
+    def ingest(self, sources: Sequence[Path | Source], progress: IngestProgress | None = None,
+               source_names: dict[Path, str] | None = None) -> IngestReport:
+        """Ingest files, folders or in-memory sources with the shared model; searches pick up the
+        new generation on their own. source_names maps a path to the name stored for it."""
+        from wiring import chunk_embedding
+
+        paths = [s for s in sources if isinstance(s, Path)]
+        items = [s for s in sources if isinstance(s, Source)] + sources_from_paths(paths, source_names)
+        params = IngestParams(chunk_max_chars=self.settings.chunk_max_chars,
+                              max_file_bytes=self.settings.max_file_mb * 2**20,
+                              batch_articles=self.settings.batch_articles)
+        with self.writing(create=True) as writer, chunk_embedding(self.settings, self.index_dir,
+                                                       self.embedder) as embedder:
+            return ingest_sources(items, writer, embedder, self.tokenizer.kiwi, params, progress)
+
+    def delete_articles(self, article_ids: Sequence[str]) -> int:
+        with self.writing() as writer:
+            return writer.delete_articles(article_ids)
+
+    def delete_sources(self, names: Sequence[str]) -> int:
+        with self.writing() as writer:
+            return writer.delete_sources(names)
+
+    def check(self, full: bool = True) -> CheckReport:
+        with self.writing() as writer:
+            return writer.check(full)
+
+    def repair(self, progress: Progress | None = None) -> tuple[int, int]:
+        with self.writing() as writer:
+            return writer.repair(progress)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        with self.writing() as writer:
+            return writer.rebuild(progress)

@@ -4,11 +4,58 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from errors import IngestError
 
 KINDS = ("main", "teaser")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input to ingest: a file on disk, bytes in memory (an upload, a fetched page) or a URL's body.
+
+    `name` is the key the index keeps the source under (a resolved path, "upload/<name>" or the URL):
+    ingesting the same name again replaces what it gave before.
+    """
+
+    name: str
+    kind: str  # the reader to use, by file suffix: ".html", ".jsonl", ".csv", ".txt", …
+    path: Path | None = None
+    data: bytes | None = None
+    url: str = ""  # where a fetched page came from (a page's own links resolve against it)
+    label: str = ""  # what messages call it; defaults to name
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
+
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.path.stat().st_size  # type: ignore[union-attr]
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Search filters; every field narrows the set of chunks considered."""
+
+    date_from: str = ""  # YYYY-MM-DD, inclusive
+    date_to: str = ""
+    outlets: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ("main",)
+    article_ids: tuple[str, ...] = ()
+
+
+NO_FILTERS = Filters()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +162,64 @@ def write_jsonl(path: Path, records: Iterable[Any]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceBatch:
+    """One source's articles, with the sha256 of its bytes for change detection."""
+
+    name: str
+    sha256: str
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexBatch:
+    """What a writer publishes atomically: whole sources, the chunks of their new or changed
+    articles and one vector per chunk (row i of vectors belongs to chunks[i])."""
+
+    sources: tuple[SourceBatch, ...]
+    chunks: tuple[Chunk, ...]
+    vectors: np.ndarray  # float32 (len(chunks), dim), L2-normalised
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What publishing did, summed over batches; problems are skipped lines or articles."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    duplicates: int = 0
+    teasers: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    problems: list[IngestError] = field(default_factory=list)
+
+    def merge(self, other: BatchReport) -> None:
+        for name in ("added", "updated", "unchanged", "deleted", "duplicates", "teasers",
+                     "chunks", "embedded"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.problems.extend(other.problems)
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """What an index check found; problems are user-facing Korean lines."""
+
+    generation: int = 0
+    articles: int = 0
+    chunks: int = 0
+    dense_ids: int = 0
+    bm25_docs: int = 0
+    catalog_ok: bool = True  # False: the catalog itself is damaged; only re-ingesting helps
+    problems: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)  # temp folders of killed writers (harmless)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from index.build import IngestProgress, IngestReport
+from ingest.pipeline import IngestProgress, IngestReport
 
 if TYPE_CHECKING:
     from engine import Engine

@@ -1,15 +1,17 @@
-"""Builds the heavy objects from Settings; called only by the edges (CLIs and app.py)."""
+"""Builds the heavy objects and the index backend from Settings; called only by the edges and Engine."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from config import DEFAULT_MODEL, Settings
+from contracts import ChunkEmbedder, IndexWriter, Retriever
 from index.embed import Embedder, load_embedder
 from index.korean import KoreanTokenizer, build_kiwi
 from index.model import default_cache_dir, resolve_model
-from index.searcher import Searcher, SearchParams
-from index.writer import IndexWriter
+from index.searcher import SearchParams
 
 
 def model_cache_dir(settings: Settings) -> Path:
@@ -34,17 +36,53 @@ def search_params(settings: Settings) -> SearchParams:
                         max_per_article=settings.max_chunks_per_article)
 
 
-def open_writer(settings: Settings, index_dir: Path, tokenizer: KoreanTokenizer,
-                embedder: Embedder) -> IndexWriter:
-    """The caller must hold index.store.WriteLock(index_dir)."""
-    return IndexWriter(index_dir, kiwi=tokenizer.kiwi, tokenizer=tokenizer, embedder=embedder,
-                       chunk_max_chars=settings.chunk_max_chars,
-                       exact_search_max=settings.exact_search_max)
+def require_index(settings: Settings, index_dir: Path) -> None:
+    """Raise IndexMissingError at once when there is plainly no index (no catalog file)."""
+    from errors import IndexMissingError
+    from index.catalog import CATALOG_FILE
+
+    if not (index_dir / CATALOG_FILE).is_file():
+        raise IndexMissingError(str(index_dir))
 
 
-def open_searcher(settings: Settings, index_dir: Path, tokenizer: KoreanTokenizer,
-                  embedder: Embedder) -> Searcher:
+def open_retriever(settings: Settings, index_dir: Path, tokenizer: KoreanTokenizer,
+                   embedder: Embedder) -> Retriever:
+    """The configured backend's retriever; raises IndexMissingError when there is no index yet."""
+    from index.searcher import Searcher
+
     return Searcher(index_dir, embedder, tokenizer, search_params(settings))
+
+
+@contextmanager
+def chunk_embedding(settings: Settings, index_dir: Path, embedder: Embedder) -> Iterator[ChunkEmbedder]:
+    """The model behind the backend's embedding cache: what ingest and rebuilds embed through."""
+    from index.cache import CACHE_FILE, CachedEmbedder, EmbeddingCache
+
+    cache = EmbeddingCache(index_dir / CACHE_FILE)
+    try:
+        yield CachedEmbedder(embedder, cache)
+    finally:
+        cache.close()
+
+
+@contextmanager
+def writing(settings: Settings, index_dir: Path, tokenizer: KoreanTokenizer, embedder: Embedder,
+            create: bool = False) -> Iterator[IndexWriter]:
+    """The configured backend's writer, closed on exit; each write inside takes the writer lock.
+
+    Without create, a missing index raises IndexMissingError instead of being made empty.
+    """
+    from index.writer import EmbeddedWriter
+
+    with chunk_embedding(settings, index_dir, embedder) as chunks:
+        writer = EmbeddedWriter(index_dir, tokenizer=tokenizer, embedder=chunks,
+                                chunk_max_chars=settings.chunk_max_chars,
+                                exact_search_max=settings.exact_search_max,
+                                lock_wait_s=settings.lock_wait_s, create=create)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
 
 def build_llm_answerer(settings: Settings):

@@ -59,7 +59,7 @@ def cmd_ask(settings, args) -> int:
     if not args.question and not args.questions:
         raise NewsRagError("질문을 주거나 --questions FILE.jsonl을 지정하세요.")
     items = read_queries(args.questions, "question") if args.questions else [("q1", args.question)]
-    engine = Engine.load(settings, args.index)
+    engine = Engine.load(settings, args.index, require_index=True)
     for qid, question in items:
         a = engine.ask(question, k=args.k)
         if args.json:
@@ -77,7 +77,7 @@ def cmd_brief(settings, args) -> int:
 
     if args.format == "docx" and not args.output:
         raise NewsRagError("docx 형식은 -o 파일.docx 로 저장할 곳을 지정하세요.")
-    b = Engine.load(settings, args.index).brief(args.topic, args.date_from, args.date_to)
+    b = Engine.load(settings, args.index, require_index=True).brief(args.topic, args.date_from, args.date_to)
     if args.format == "docx":
         args.output.write_bytes(to_docx(b))
     else:

@@ -40,12 +40,13 @@ def build_briefing(topic: str, hits: Sequence[Hit], articles: dict[str, Article]
                    answerer: ExtractiveAnswerer, date_from: str = "", date_to: str = "",
                    max_items: int = 6) -> Briefing:
     """Everything extractive: each line is a sentence quoted from an article, with its citation."""
-    ranked = [c for c in answerer.rank(topic, hits) if c.lexical > 0 or c.dense > 0.3]
+    every = answerer.rank(topic, hits)
+    ranked = [c for c in every if c.lexical > 0 or c.dense > 0.3]
     summary = _diverse(ranked, hits, max_items=4, per_article=1)
-    figures = [BriefItem(c.text, (cite(1, hits[c.hit_index], c),), figure=m.group(0).strip())
-               for c in ranked if (m := FIGURE.search(c.text))]
-    figures = _dedupe(figures)[:max_items + 2]
-    timeline = _timeline(ranked, hits)[:max_items + 4]
+    # A figure in a relevant article counts even when its sentence repeats none of the topic's
+    # words ("2기 사업은 … 총 400억원을 투입해 …"): articles are ordered by relevance already.
+    figures = _figures(every, hits)[:max_items + 2]
+    timeline = _timeline(ranked, hits, max_items + 4)
     involved = [articles[a] for a in dict.fromkeys(h.chunk.article_id for h in hits) if a in articles]
     orgs = Counter(o for a in involved for o in a.organizations)
     regions = Counter(r for a in involved for r in a.regions)
@@ -71,6 +72,33 @@ def _diverse(ranked: list[Candidate], hits: Sequence[Hit], max_items: int,
     return out
 
 
+def _figures(ranked: list[Candidate], hits: Sequence[Hit], per_article: int = 2) -> list[BriefItem]:
+    """Sentences stating an amount, share or count: the most relevant articles first (search
+    order), each article's best sentences first, at most per_article from one article."""
+    article_rank = {h.chunk.article_id: i for i, h in reversed(list(enumerate(hits)))}
+    found: list[tuple[int, int, int, BriefItem]] = []
+    for order, c in enumerate(ranked):
+        figures = list(FIGURE.finditer(c.text))
+        if not figures:
+            continue
+        # A budget says more in a briefing than a share, and a share more than a head count.
+        m = min(figures, key=_figure_kind)
+        found.append((article_rank[hits[c.hit_index].chunk.article_id], _figure_kind(m), order,
+                      BriefItem(c.text, (cite(1, hits[c.hit_index], c),), figure=m.group(0).strip())))
+    used: Counter[int] = Counter()
+    items = []
+    for rank, _, _, item in sorted(found, key=lambda x: x[:3]):
+        if used[rank] < per_article:
+            used[rank] += 1
+            items.append(item)
+    return _dedupe(items)
+
+
+def _figure_kind(m: re.Match) -> int:
+    text = m.group(0)
+    return 0 if text.endswith(("원", "달러")) else 1 if text.endswith(("%", "퍼센트")) else 2
+
+
 def _dedupe(items: list[BriefItem]) -> list[BriefItem]:
     out: list[BriefItem] = []
     for it in items:
@@ -79,15 +107,16 @@ def _dedupe(items: list[BriefItem]) -> list[BriefItem]:
     return out
 
 
-def _timeline(ranked: list[Candidate], hits: Sequence[Hit]) -> list[BriefItem]:
-    """One event per article (its most relevant sentence), ordered by date; undated last."""
-    seen: set[str] = set()
-    events = []
+def _timeline(ranked: list[Candidate], hits: Sequence[Hit], max_events: int) -> list[BriefItem]:
+    """One event per article (its most relevant sentence) for the max_events most relevant
+    articles (search order), then ordered by date; undated last."""
+    best: dict[str, Candidate] = {}
     for c in ranked:
+        best.setdefault(hits[c.hit_index].chunk.article_id, c)
+    chosen = [best[aid] for aid in dict.fromkeys(h.chunk.article_id for h in hits) if aid in best]
+    events = []
+    for c in chosen[:max_events]:
         chunk = hits[c.hit_index].chunk
-        if chunk.article_id in seen:
-            continue
-        seen.add(chunk.article_id)
         date = sentence_date(c.text, chunk.published_at)
         events.append(BriefItem(c.text, (cite(1, hits[c.hit_index], c),), date=date))
     return sorted(events, key=lambda e: (e.date == "", e.date))

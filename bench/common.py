@@ -30,25 +30,35 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> Path:
     return path
 
 
-def build_index(index_dir: Path, sources: list[Path], settings, *, progress: bool = True):
-    """Ingest sources into index_dir (incremental: an existing index is reused). Returns (report, s)."""
-    from index.build import ingest_sources
-    from index.store import WriteLock
-    from ingest.__main__ import TqdmProgress
-    from wiring import build_embedder, build_tokenizer, open_writer
+def build_index(index_dir: Path, sources: list[Path], settings, *, progress: bool = True,
+                tokenizer=None, embedder=None, batch_articles: int = 4096):
+    """Ingest sources into index_dir (incremental: an existing index is reused). Returns (report, s).
 
-    with WriteLock(index_dir):
-        tokenizer, embedder = build_tokenizer(settings), build_embedder(settings)
-        writer = open_writer(settings, index_dir, tokenizer, embedder)
-        bar = TqdmProgress(enabled=progress)
-        t0 = time.perf_counter()
-        try:
-            report = ingest_sources(writer, sources, max_file_bytes=2**30, batch_articles=4096,
-                                    progress=bar)
-        finally:
-            bar.close()
-            writer.close()
+    The model and tokenizer are built from settings unless given (a bench that wraps the model to
+    time it passes its own).
+    """
+    from engine import Engine
+    from ingest.__main__ import TqdmProgress
+    from wiring import build_embedder, build_tokenizer
+
+    settings = settings.model_copy(update={"max_file_mb": 2**10, "batch_articles": batch_articles})
+    engine = Engine(settings, index_dir, tokenizer or build_tokenizer(settings),
+                    embedder or build_embedder(settings))
+    bar = TqdmProgress(enabled=progress)
+    t0 = time.perf_counter()
+    try:
+        report = engine.ingest(sources, bar)
+    finally:
+        bar.close()
     return report, time.perf_counter() - t0
+
+
+def open_searcher(settings, index_dir: Path, tokenizer, embedder):
+    """The embedded backend's Searcher itself: benches that time its parts (rankings, filters) need it."""
+    from index.searcher import Searcher
+    from wiring import search_params
+
+    return Searcher(index_dir, embedder, tokenizer, search_params(settings))
 
 
 def table(rows: list[dict], columns: list[str]) -> str:

@@ -95,7 +95,7 @@ def run_body(kind: str) -> dict:
         kiwi.split_into_sents("준비.")  # the model loads on first use: not timed
         step = lambda: f"{len(split_sentences(kiwi, [body])[0])} sentences"  # noqa: E731
     elif kind.startswith("minhash"):
-        from ingest.dedup import minhash
+        from index.dedup import minhash
 
         step = lambda: f"signature {minhash(body)[:2].tolist()}"  # noqa: E731
     else:

@@ -34,11 +34,10 @@ class TimedEmbedder:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.common import build_index
     from config import Settings
-    from index.build import ingest_sources
     from index.embed import HashEmbedder
-    from index.store import WriteLock
-    from wiring import build_embedder, build_tokenizer, open_writer
+    from wiring import build_embedder, build_tokenizer
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", default="news_soynlp_20161020.jsonl")
@@ -49,12 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(idx, ignore_errors=True)
     tokenizer = build_tokenizer(settings)
     embedder = TimedEmbedder(build_embedder(settings) if args.real else HashEmbedder(768))
-    with WriteLock(idx):
-        writer = open_writer(settings, idx, tokenizer, embedder)
-        t0 = time.perf_counter()
-        report = ingest_sources(writer, [CORPORA / args.corpus], max_file_bytes=2**30, batch_articles=256)
-        wall = time.perf_counter() - t0
-        writer.close()
+    report, wall = build_index(idx, [CORPORA / args.corpus], settings, progress=False, tokenizer=tokenizer,
+                               embedder=embedder, batch_articles=256)
     t = report.totals
     row = {"corpus": args.corpus, "embedder": embedder.name, "articles": t.added, "chunks": t.chunks,
            "wall s": wall, "articles/s": t.added / wall, "chunks/s": t.chunks / wall,

@@ -63,8 +63,9 @@ def fuse(dense, sparse, wd: float, wb: float, k: int):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.common import open_searcher
     from config import Settings
-    from wiring import build_embedder, build_tokenizer, open_searcher
+    from wiring import build_embedder, build_tokenizer
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--limit", type=int, help="first N questions only")

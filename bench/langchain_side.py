@@ -47,10 +47,7 @@ from tqdm import tqdm
 from bench.common import WORK, machine_line, table, write_jsonl
 from bench.korquad import load_korquad
 from bench.latency import percentile
-from index.build import ingest_sources
 from index.evaluate import evaluate
-from index.store import WriteLock
-from ingest.__main__ import TqdmProgress
 
 POOL = 50  # chunks per retriever: what our Searcher pools for k=10
 K = 10
@@ -148,21 +145,14 @@ def build_langchain(lc, articles: list[dict], embedder: TimedEmbedder) -> Side:
 
 def build_ours(settings, articles: list[dict], embedder: TimedEmbedder) -> tuple[Side, object]:
     """A cache-less build into SIDE, then our Searcher over it."""
-    from wiring import build_tokenizer, open_searcher, open_writer
+    from bench.common import build_index, open_searcher
+    from wiring import build_tokenizer
 
     shutil.rmtree(SIDE, ignore_errors=True)
     source = write_jsonl(WORK / "korquad_side.jsonl", articles)
     t0 = time.perf_counter()
     tokenizer = build_tokenizer(settings)
-    with WriteLock(SIDE):
-        writer = open_writer(settings, SIDE, tokenizer, embedder)
-        bar = TqdmProgress(enabled=True)
-        try:
-            report = ingest_sources(writer, [source], max_file_bytes=2**30, batch_articles=4096,
-                                    progress=bar)
-        finally:
-            bar.close()
-            writer.close()
+    report, _ = build_index(SIDE, [source], settings, tokenizer=tokenizer, embedder=embedder)
     searcher = open_searcher(settings, SIDE, tokenizer, embedder)
     build_s = time.perf_counter() - t0
 

@@ -61,12 +61,14 @@ def rss_mb() -> float:
 
 
 def run_load(ask: Callable[[str], object], questions: Sequence[str], threads: int = 8,
-             seconds: float = 60.0, warmup_rounds: int = 2, sample_every: float = 2.0) -> LoadResult:
+             seconds: float = 60.0, warmup_rounds: int = 2, sample_every: float = 2.0,
+             asks_per_thread: int | None = None) -> LoadResult:
     """Each thread asks `warmup_rounds` questions, all wait, then the timed run starts.
 
-    Bounded in time (seconds) and in count (each thread stops after len(questions) asks). Resident
-    memory is sampled every `sample_every` seconds of the timed run.
+    Bounded in time (seconds) and in count (each thread stops after asks_per_thread asks, or
+    len(questions)). Resident memory is sampled every `sample_every` seconds of the timed run.
     """
+    limit = asks_per_thread or len(questions)
     result = LoadResult(threads, seconds)
     lock = threading.Lock()
     warm = threading.Barrier(threads + 1)
@@ -94,7 +96,7 @@ def run_load(ask: Callable[[str], object], questions: Sequence[str], threads: in
         warm.wait()
         start.wait()
         for n, q in enumerate(mine[warmup_rounds:] * 1000):
-            if time.perf_counter() >= deadline[0] or n >= len(questions):
+            if time.perf_counter() >= deadline[0] or n >= limit:
                 break
             one(q, timed=True)
 

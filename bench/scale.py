@@ -70,7 +70,7 @@ def measure(index_dir: Path, n_queries: int, profile_dir: Path | None) -> dict:
     engine.embedder.encode_queries(["모델 예열"])
     rss_model = rss_mib()
     t0 = time.perf_counter()
-    searcher = engine.searcher
+    searcher = engine.retriever
     open_s = time.perf_counter() - t0
     rss_index = rss_mib()
     questions = load_questions(n_queries + 3)
@@ -99,7 +99,7 @@ def measure(index_dir: Path, n_queries: int, profile_dir: Path | None) -> dict:
 
 
 def _time_queries(engine, questions: list[str], profile_dir: Path | None, label: str) -> dict:
-    searcher = engine.searcher
+    searcher = engine.retriever
     profiler = _profiler(profile_dir)
     search, ask, extra = [], [], []
     parts = {"embed": [], "dense": [], "bm25": []}
@@ -140,9 +140,9 @@ def _time_queries(engine, questions: list[str], profile_dir: Path | None, label:
 
 def _components(searcher, q: str) -> dict[str, float]:
     """One query's embedding, dense search and BM25 search (tokenizing included), in ms."""
-    from index.catalog import Filters
     from index.dense import search_dense
     from index.sparse import search_sparse
+    from schema import Filters
 
     gen = searcher.generation
     with searcher_snapshot(searcher):
@@ -166,7 +166,7 @@ def searcher_snapshot(searcher):
 
 def _time_filtered(engine, questions: list[str]) -> dict:
     """Search p50 with a selective filter (one region, one year) and with teasers included."""
-    from index.catalog import Filters
+    from schema import Filters
 
     out = {}
     for name, f in (("region+year", Filters(regions=("서울",), date_from="2024-01-01", date_to="2024-12-31")),
@@ -174,7 +174,7 @@ def _time_filtered(engine, questions: list[str]) -> dict:
         engine.search(questions[0], filters=f)  # the filter's first use prepares it
         times = []
         for q in questions:
-            engine.searcher.clear_query_vectors()
+            engine.retriever.clear_query_vectors()
             t0 = time.perf_counter()
             engine.search(q, filters=f)
             times.append(1000 * (time.perf_counter() - t0))
@@ -206,7 +206,7 @@ def recall_vs_exact(index_dir: Path, engine, questions: list[str], k: int = 10,
         r_all = np.concatenate([best_r, recipe.rows[start + i]], axis=1)
         order = np.argsort(-s_all, axis=1, kind="stable")[:, :k]
         best_s, best_r = np.take_along_axis(s_all, order, 1), np.take_along_axis(r_all, order, 1)
-    dense = engine.searcher.generation.dense
+    dense = engine.retriever.generation.dense
     default = dense.nprobe
     out = {}
     for nprobe in sorted({*RECALL_NPROBES, default}):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.common import CORPORA, REPO, SEEDS, WORK, build_index, machine_line, table, write_jsonl
-from index.catalog import Filters
+from schema import Filters
 
 
 def distractors() -> list[Path]:
@@ -34,7 +34,7 @@ def gold_ids(engine, questions: list[dict]) -> dict[str, set[str]]:
     """Gold article (and its near-duplicate copies) for each answerable question."""
 
 
-    conn = engine.searcher.conn
+    conn = engine.retriever.conn
     out = {}
     for q in questions:
         if not q.get("gold_lead"):

@@ -1,4 +1,4 @@
-"""CLI: `python -m index {fetch-model,build,articles,search,related,eval,info,check}`."""
+"""CLI: `python -m index {fetch-model,build,articles,search,related,eval,info,check,delete}`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
 
 
 def filters_from(args):
-    from index.catalog import Filters
+    from schema import Filters
 
     return Filters(date_from=args.date_from, date_to=args.date_to, outlets=tuple(args.outlet),
                    regions=tuple(args.region), organizations=tuple(args.org),
@@ -56,18 +56,24 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m index", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("fetch-model", help="fetch and verify the default embedding model")
-    for name, hlp in (("build", "rebuild vectors and BM25 from the catalog"),
+    for name, hlp in (("build", "re-tokenize and re-embed every chunk (after changing the model, "
+                               "dimension or tokenizer settings) and republish the index"),
                       ("articles", "print the catalog's articles"),
                       ("search", "hybrid search"), ("related", "articles like one article"),
                       ("eval", "nDCG/Recall/MRR on labelled queries"), ("info", "index statistics"),
-                      ("check", "check that catalog, FAISS and BM25 agree; --repair fixes them")):
+                      ("check", "check that catalog, FAISS and BM25 agree; --repair fixes them"),
+                      ("delete", "remove articles or whole source files from the index")):
         sp = sub.add_parser(name, help=hlp)
         sp.add_argument("--index", type=Path, default=settings.index_dir)
     sp = sub.choices["check"]
     sp.add_argument("--repair", action="store_true", help="republish FAISS and BM25 from the catalog")
+    sp.add_argument("--quick", action="store_true",
+                    help="file sizes and row agreement only: no sha256 of every file, no page-level check")
     sp.add_argument("--json", action="store_true")
-    sp = sub.choices["build"]
-    sp.add_argument("--rebuild", action="store_true", help="re-embed and re-tokenize every chunk")
+    sp = sub.choices["delete"]
+    sp.add_argument("--article", action="append", default=[], help="article id (repeatable)")
+    sp.add_argument("--source", action="append", default=[],
+                    help="source name as stored: the file's absolute path, upload/NAME or the URL (repeatable)")
     sub.choices["articles"].add_argument("--json", action="store_true")
     sp = sub.choices["search"]
     sp.add_argument("query", nargs="?")
@@ -110,62 +116,47 @@ def cmd_fetch_model(settings, args) -> int:
     return 0
 
 
-def cmd_build(settings, args) -> int:
-    from index.store import WriteLock
-    from ingest.__main__ import TqdmProgress
-    from wiring import build_embedder, build_tokenizer, open_writer
+def load_engine(settings, index: Path):
+    """The engine for one index, without a chat model; says at once when there is no index."""
+    from engine import Engine
 
-    with WriteLock(args.index):
-        tokenizer, embedder = build_tokenizer(settings), build_embedder(settings)
-        writer = open_writer(settings, args.index, tokenizer, embedder)
-        progress = TqdmProgress(enabled=True)
-        try:
-            n = writer.rebuild(progress.on_chunks)
-        finally:
-            progress.close()
-            writer.close()
-    print(f"rebuilt generation {writer.generation}: {n} chunks")
+    return Engine.load(settings, index, with_llm=False, require_index=True)
+
+
+def cmd_build(settings, args) -> int:
+    from ingest.__main__ import TqdmProgress
+
+    engine = load_engine(settings, args.index)
+    progress = TqdmProgress(enabled=True)
+    try:
+        n = engine.rebuild(progress.on_chunks)
+    finally:
+        progress.close()
+    print(f"rebuilt: {n} chunks re-tokenized and re-embedded (through the embedding cache)")
     return 0
 
 
 def cmd_articles(settings, args) -> int:
-    from index import catalog as cat
+    from engine import Engine
 
-    if not (args.index / cat.CATALOG_FILE).is_file():
-        from errors import IndexMissingError
-
-        raise IndexMissingError(str(args.index))
-    conn = cat.connect(args.index, readonly=True)
-    with cat.transaction(conn):
-        for article, n_chunks in cat.iter_articles(conn):
-            row = asdict(article) | {"n_chunks": n_chunks}
-            if args.json:
-                print(json.dumps(row, ensure_ascii=False))
-            else:
-                print(f"{article.article_id}\t{article.kind}\t{article.published_at[:10]}\t"
-                      f"{article.outlet}\t{article.title}")
+    for article, n_chunks in Engine.catalog_only(settings, args.index).iter_articles():
+        row = asdict(article) | {"n_chunks": n_chunks}
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{article.article_id}\t{article.kind}\t{article.published_at[:10]}\t"
+                  f"{article.outlet}\t{article.title}")
     return 0
-
-
-def open_searcher(settings, index: Path):
-    from errors import IndexMissingError
-    from index.catalog import CATALOG_FILE
-    from wiring import build_embedder, build_tokenizer
-    from wiring import open_searcher as _open
-
-    if not (index / CATALOG_FILE).is_file():  # say so before spending seconds on the model
-        raise IndexMissingError(str(index))
-    return _open(settings, index, build_tokenizer(settings), build_embedder(settings))
 
 
 def cmd_search(settings, args) -> int:
     if not args.query and not args.queries:
         raise NewsRagError("질문을 주거나 --queries FILE.jsonl을 지정하세요.")
     queries = read_queries(args.queries) if args.queries else [("q1", args.query)]
-    searcher = open_searcher(settings, args.index)
+    engine = load_engine(settings, args.index)
     filters = filters_from(args)
     for qid, text in queries:
-        hits = searcher.search(text, k=args.k, filters=filters, mode=args.mode)
+        hits = engine.search(text, k=args.k, filters=filters, mode=args.mode)
         out = {"query_id": qid, "query": text,
                "hits": [hit_json(i, h) for i, h in enumerate(hits, start=1)]}
         if args.json:
@@ -179,8 +170,7 @@ def cmd_search(settings, args) -> int:
 
 
 def cmd_related(settings, args) -> int:
-    searcher = open_searcher(settings, args.index)
-    hits = searcher.related(args.article, k=args.k)
+    hits = load_engine(settings, args.index).related(args.article, k=args.k)
     out = {"article_id": args.article, "hits": [hit_json(i, h) for i, h in enumerate(hits, 1)]}
     print(json.dumps(out, ensure_ascii=False) if args.json else
           "\n".join(f"{h['rank']:>2}. {h['title']} ({h['score']:.4f})" for h in out["hits"]))
@@ -192,11 +182,11 @@ def cmd_eval(settings, args) -> int:
 
     qrels = read_qrels(args.qrels)
     queries = read_queries(args.queries)
-    searcher = open_searcher(settings, args.index)
+    engine = load_engine(settings, args.index)
     runs = {}
     for qid, text in queries:
         per_article = 1 if args.level == "article" else 100
-        hits = searcher.search(text, k=100, mode=args.mode, collapse=False, per_article=per_article)
+        hits = engine.search(text, k=100, mode=args.mode, collapse=False, per_article=per_article)
         ids = [h.chunk.article_id if args.level == "article" else h.chunk.chunk_id for h in hits]
         runs[qid] = list(dict.fromkeys(ids))
     metrics = evaluate(runs, {q: qrels[q] for q, _ in queries if q in qrels})
@@ -209,19 +199,26 @@ def cmd_eval(settings, args) -> int:
 
 
 def cmd_info(settings, args) -> int:
-    from index.stats import index_stats
+    from engine import Engine
 
-    print(json.dumps(index_stats(args.index), ensure_ascii=False, indent=1))
+    print(json.dumps(Engine.catalog_only(settings, args.index).stats(), ensure_ascii=False, indent=1))
     return 0
 
 
 def cmd_check(settings, args) -> int:
-    from index.check import check_index
-
-    report = check_index(args.index)
+    engine = load_engine(settings, args.index)
+    report = engine.check(full=not args.quick)
     if not report.ok and args.repair and report.catalog_ok:
-        _repair(settings, args.index, report.problems)
-        report = check_index(args.index)
+        from ingest.__main__ import TqdmProgress
+
+        print("\n".join(f"고치는 중: {p}" for p in report.problems), file=sys.stderr)
+        progress = TqdmProgress(enabled=True)
+        try:
+            removed, n = engine.repair(progress.on_chunks)
+        finally:
+            progress.close()
+        print(f"고침: 청크 {n}개 색인, 고아 행 {removed}개 삭제", file=sys.stderr)
+        report = engine.check(full=not args.quick)
     summary = {"ok": report.ok, "generation": report.generation, "articles": report.articles,
                "chunks": report.chunks, "dense_ids": report.dense_ids, "bm25_docs": report.bm25_docs,
                "problems": report.problems, "leftover_temp_folders": report.leftovers}
@@ -241,26 +238,19 @@ def cmd_check(settings, args) -> int:
                        "--repair`로 고치세요.")
 
 
-def _repair(settings, index: Path, problems: list[str]) -> None:
-    from index.store import WriteLock
-    from ingest.__main__ import TqdmProgress
-    from wiring import build_embedder, build_tokenizer, open_writer
-
-    print("\n".join(f"고치는 중: {p}" for p in problems), file=sys.stderr)
-    with WriteLock(index):
-        writer = open_writer(settings, index, build_tokenizer(settings), build_embedder(settings))
-        progress = TqdmProgress(enabled=True)
-        try:
-            removed, n = writer.repair(progress.on_chunks)
-        finally:
-            progress.close()
-            writer.close()
-    print(f"고침: 세대 {writer.generation} 게시, 청크 {n}개 색인, 고아 행 {removed}개 삭제", file=sys.stderr)
+def cmd_delete(settings, args) -> int:
+    if not args.article and not args.source:
+        raise NewsRagError("지울 기사(--article ID)나 원본(--source 이름)을 하나 이상 지정하세요.")
+    engine = load_engine(settings, args.index)
+    n_articles = engine.delete_articles(args.article) if args.article else 0
+    n_sources = engine.delete_sources(args.source) if args.source else 0
+    print(f"삭제: 기사 {n_articles}개, 원본에 딸린 기사 {n_sources}개")
+    return 0
 
 
 COMMANDS = {"fetch-model": cmd_fetch_model, "build": cmd_build, "articles": cmd_articles,
             "search": cmd_search, "related": cmd_related, "eval": cmd_eval, "info": cmd_info,
-            "check": cmd_check}
+            "check": cmd_check, "delete": cmd_delete}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,13 +6,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from errors import IndexCorruptError
-from schema import Article, Chunk
+from schema import Article, Chunk, Filters
 
 CATALOG_FILE = "catalog.sqlite"
 SCHEMA_VERSION = "1"
@@ -53,19 +52,6 @@ _CHUNK_SELECT = ("SELECT c.row, c.chunk_id, c.article_id, c.seq, c.text, c.start
                  "JOIN articles a ON a.article_id = c.article_id")
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Search filters; every field narrows the set of chunks considered."""
-
-    date_from: str = ""  # YYYY-MM-DD, inclusive
-    date_to: str = ""
-    outlets: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    organizations: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ("main",)
-    article_ids: tuple[str, ...] = ()
-
-
 def connect(index_dir: Path, readonly: bool = False) -> sqlite3.Connection:
     """Open the catalog in WAL mode so readers see the last commit while a writer works."""
     path = index_dir / CATALOG_FILE
@@ -95,6 +81,30 @@ def verify_catalog(conn: sqlite3.Connection, index_dir: Path) -> None:
     if result != ["ok"]:
         raise IndexCorruptError(f"카탈로그 파일이 손상되었습니다({'; '.join(result)}). "
                                 + CATALOG_HINT.format(dir=index_dir))
+
+
+def verify_catalog_header(index_dir: Path) -> None:
+    """Cheap load-time check: the file is an SQLite database at least as long as its header says.
+
+    A cut file is caught here in microseconds; a page overwritten in place needs the page-level
+    check (verify_catalog), which reads the whole file and so runs in `index check` and in the
+    searcher's background check.
+    """
+    path = index_dir / CATALOG_FILE
+    with path.open("rb") as f:
+        header = f.read(100)
+    size = path.stat().st_size
+    problem = ""
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        problem = "SQLite 파일이 아닙니다"
+    else:
+        page_size = int.from_bytes(header[16:18], "big") or 65536  # 1 stands for 65536
+        page_size = 65536 if page_size == 1 else page_size
+        pages = int.from_bytes(header[28:32], "big")
+        if pages and size < pages * page_size:
+            problem = f"파일이 잘렸습니다({size:,} 바이트, 기록된 크기 {pages * page_size:,} 바이트)"
+    if problem:
+        raise IndexCorruptError(f"카탈로그 파일이 손상되었습니다({problem}). " + CATALOG_HINT.format(dir=index_dir))
 
 
 @contextmanager
@@ -143,6 +153,16 @@ def set_source(conn: sqlite3.Connection, path: str, sha256: str, n_articles: int
 def article_ids_of_source(conn: sqlite3.Connection, path: str) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT article_id FROM articles WHERE source_path = ? ORDER BY ord", (path,))]
+
+
+def content_hashes(conn: sqlite3.Connection, article_ids: Iterable[str]) -> dict[str, str]:
+    sql = "SELECT article_id, content_hash FROM articles WHERE article_id IN ({})"
+    return dict(_select_in(conn, sql, article_ids))
+
+
+def delete_sources(conn: sqlite3.Connection, names: Sequence[str]) -> int:
+    """Forget source files (their articles are deleted separately); returns how many were known."""
+    return sum(conn.execute("DELETE FROM sources WHERE path = ?", (n,)).rowcount for n in names)
 
 
 def content_hash_of(conn: sqlite3.Connection, article_id: str) -> str | None:
@@ -321,6 +341,25 @@ def row_groups(conn: sqlite3.Connection, rows: Iterable[int]) -> dict[int, tuple
 def chunks_of_article(conn: sqlite3.Connection, article_id: str) -> list[Chunk]:
     sql = f"{_CHUNK_SELECT} WHERE c.article_id = ? ORDER BY c.seq"
     return [_chunk_from_row(r)[1] for r in conn.execute(sql, (article_id,))]
+
+
+def group_members(conn: sqlite3.Connection, article_ids: Iterable[str]) -> dict[str, list[Article]]:
+    """For each article, the other members of its near-duplicate group in ingest order."""
+    ids = list(dict.fromkeys(article_ids))
+    canon = dict(_select_in(conn, "SELECT article_id, COALESCE(duplicate_of, article_id) FROM articles "
+                                  "WHERE article_id IN ({})", ids))
+    groups = set(canon.values())
+    sql = (f"SELECT {_ARTICLE_COLS} FROM articles WHERE article_id IN ({{}}) OR duplicate_of IN ({{}}) "
+           "ORDER BY ord")
+    members: dict[str, list[Article]] = {}
+    keys = sorted(groups)
+    for i in range(0, len(keys), 400):
+        part = keys[i:i + 400]
+        marks = ",".join("?" * len(part))
+        for r in conn.execute(sql.format(marks, marks), part + part):
+            a = _article_from_row(r)
+            members.setdefault(a.duplicate_of or a.article_id, []).append(a)
+    return {aid: [m for m in members.get(canon[aid], []) if m.article_id != aid] for aid in ids if aid in canon}
 
 
 def canonical_of(conn: sqlite3.Connection, article_id: str) -> str | None:

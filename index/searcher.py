@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from errors import IndexMissingError
+from errors import IndexCorruptError, IndexMissingError
 from index import catalog as cat
 from index.cache import CACHE_FILE, EmbeddingCache, cache_key
 from index.dense import DenseFilter, search_dense
@@ -17,11 +18,13 @@ from index.embed import Embedder
 from index.hybrid import cap_per_group, rank_of, rrf
 from index.korean import KoreanTokenizer
 from index.sparse import SparseFilter, idf, search_sparse
-from index.store import Generation, check_compatible, load_generation
-from schema import Hit
+from index.stats import catalog_stats
+from index.store import Generation, check_compatible, load_generation, verify_files
+from schema import NO_FILTERS, Article, Filters, Hit
+
+logger = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "bm25")
-NO_FILTERS = cat.Filters()
 FILTER_CACHE_SIZE = 64  # prepared filters kept per searcher (about 1.2 MB each at a million rows)
 QUERY_CACHE_SIZE = 256
 
@@ -51,10 +54,16 @@ class SearchParams:
 
 
 class Searcher:
-    """Loaded once per process and shared by threads; picks up new generations on its own."""
+    """The Retriever of the embedded backend: loaded once per process and shared by threads;
+    picks up new generations on its own.
 
-    def __init__(self, index_dir: Path, embedder: Embedder, tokenizer: KoreanTokenizer,
-                 params: SearchParams = SearchParams()) -> None:
+    Loading checks file sizes and the catalog header only, so a million-chunk index opens in
+    seconds; with verify_in_background, a daemon thread then reads every file against its sha256
+    and every catalog page, and a damage it finds is raised by the next search.
+    """
+
+    def __init__(self, index_dir: Path, embedder: Embedder | None, tokenizer: KoreanTokenizer | None,
+                 params: SearchParams = SearchParams(), verify_in_background: bool = True) -> None:
         if not (index_dir / cat.CATALOG_FILE).is_file():
             raise IndexMissingError(str(index_dir))
         self.index_dir, self.embedder, self.tokenizer, self.params = index_dir, embedder, tokenizer, params
@@ -66,10 +75,54 @@ class Searcher:
         self._query_vectors: dict[str, np.ndarray] = {}
         self._query_lock = threading.Lock()
         self._cache = EmbeddingCache(index_dir / CACHE_FILE)
+        self._damage: IndexCorruptError | None = None
+        self._damaged_gen: int | None = None  # the generation whose files are damaged; None: the catalog
+        self._verified = threading.Event()
         with cat.catalog_errors(index_dir):
-            cat.verify_catalog(self.conn, index_dir)
+            cat.verify_catalog_header(index_dir)
             with cat.transaction(self.conn):
                 self._refresh()
+        if verify_in_background:
+            threading.Thread(target=self._verify, name="index-verify", daemon=True).start()
+        else:
+            self._verified.set()
+
+    def _verify(self) -> None:
+        """Full check of the generation loaded at start and of every catalog page (background)."""
+        try:
+            gen = self._gen
+            if gen is not None:
+                try:
+                    verify_files(self.index_dir, gen.number, gen.manifest, full=True)
+                except IndexCorruptError:
+                    self._damaged_gen = gen.number
+                    raise
+            conn = cat.connect(self.index_dir, readonly=True)
+            try:
+                with cat.catalog_errors(self.index_dir):
+                    cat.verify_catalog(conn, self.index_dir)
+            finally:
+                conn.close()
+        except IndexCorruptError as e:
+            logger.error("index damage found by the background check: %s", e)
+            self._damage = e
+        except Exception:  # noqa: BLE001 - a check that cannot run is logged, never fatal to searches
+            logger.exception("the background index check failed to run")
+        finally:
+            self._verified.set()
+
+    def wait_verified(self, timeout: float | None = None) -> bool:
+        """Block until the background check has finished (tests and benchmarks)."""
+        return self._verified.wait(timeout)
+
+    def _check_damage(self, number: int) -> None:
+        """Raise damage the background check found, unless a newer generation replaced those files."""
+        if self._damage is None:
+            return
+        if self._damaged_gen is not None and number != self._damaged_gen:
+            self._damage = self._damaged_gen = None  # repaired or republished since
+            return
+        raise self._damage
 
     @property
     def conn(self):
@@ -89,6 +142,7 @@ class Searcher:
         number = int(cat.get_meta(self.conn, "generation", "0"))
         if number == 0:
             raise IndexMissingError(str(self.index_dir))
+        self._check_damage(number)
         with self._lock:
             if self._gen is None or self._gen.number != number:
                 gen = load_generation(self.index_dir, number)
@@ -97,10 +151,12 @@ class Searcher:
             return self._gen
 
     def expected_manifest(self) -> dict:
+        if self.embedder is None:  # opened for the catalog only (articles, statistics): no search
+            return {}
         return {"embed_model": self.embedder.name, "dim": self.embedder.dim,
                 "tokenizer": self.tokenizer.describe()}
 
-    def _allowed(self, gen: Generation, filters: cat.Filters) -> RowFilter:
+    def _allowed(self, gen: Generation, filters: Filters) -> RowFilter:
         key = (gen.number, filters)
         with self._filter_lock:
             found = self._allowed_cache.get(key)
@@ -115,7 +171,7 @@ class Searcher:
                 self._allowed_cache = cache
             return found
 
-    def search(self, query: str, k: int = 10, filters: cat.Filters = NO_FILTERS,
+    def search(self, query: str, k: int = 10, filters: Filters = NO_FILTERS,
                mode: str = "hybrid", collapse: bool = True,
                per_article: int | None = None) -> list[Hit]:
         """Top-k chunks for a query; at most max_per_article per article (or duplicate group)."""
@@ -173,12 +229,38 @@ class Searcher:
         with self._query_lock:
             self._query_vectors.clear()
 
+    def articles(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            return cat.get_articles(self.conn, article_ids)
+
+    def copies(self, article_ids: Sequence[str]) -> dict[str, list[Article]]:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            return cat.group_members(self.conn, article_ids)
+
+    def iter_articles(self) -> Iterator[tuple[Article, int]]:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            yield from cat.iter_articles(self.conn)
+
+    def stats(self) -> dict:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            gen = self._refresh()
+            return catalog_stats(self.conn) | {"embed_model": gen.manifest.get("embed_model"),
+                                               "dim": gen.manifest.get("dim"),
+                                               "dense_type": gen.manifest.get("dense_type")}
+
+    def close(self) -> None:
+        self._cache.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
     def idf(self, tokens: Sequence[str]) -> list[float]:
         """BM25 idf of query tokens in the current generation (for sentence scoring)."""
         return idf(self.generation.sparse, tokens)
 
     def related(self, article_id: str, k: int = 10,
-                filters: cat.Filters = NO_FILTERS) -> list[Hit]:
+                filters: Filters = NO_FILTERS) -> list[Hit]:
         """The articles most similar to one article: its mean chunk vector against the index."""
         with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
             gen = self._refresh()
@@ -198,8 +280,7 @@ class Searcher:
     def _article_vector(self, chunks) -> np.ndarray:
         model, dim = self.embedder.name, self.embedder.dim
         keys = [cache_key(model, dim, c.title, c.text) for c in chunks]
-        with self._lock:  # one SQLite connection, shared by the app's session threads
-            found = self._cache.get_many(keys, dim)
+        found = self._cache.get_many(keys, dim)
         missing = [c for c, key in zip(chunks, keys, strict=True) if key not in found]
         vecs = list(found.values())
         if missing:

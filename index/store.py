@@ -8,21 +8,23 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
 
-from errors import IndexCorruptError, IndexLockedError, IndexMismatchError
+from errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexWriteError
 from index.dense import DENSE_FILE, load_dense, save_dense
 from index.sparse import BM25_DIR, SparseIndex, load_sparse, save_sparse
 
 GEN_DIR = "gen"
 MANIFEST = "manifest.json"
 LOCK_FILE = "write.lock"
-FORMAT = 1
-REBUILD_HINT = "`python -m index build --index {dir} --rebuild`로 인덱스를 다시 만드세요."
+FORMAT = 2  # 2: the manifest records each file's size beside its sha256
+REBUILD_HINT = "`python -m index build --index {dir}`로 인덱스를 다시 만드세요."
 REPAIR_HINT = "`python -m index check --index {dir} --repair`로 인덱스를 다시 만드세요."
 
 
@@ -35,22 +37,32 @@ class Generation:
 
 
 class WriteLock:
-    """An exclusive, non-blocking lock file: a second writer gets a clear message at once."""
+    """An exclusive lock file: a second writer waits up to wait_s, then gets a clear message.
 
-    def __init__(self, index_dir: Path) -> None:
+    Writers hold it only while they publish (embedding happens before), so a short wait lets two
+    ingests take turns batch by batch.
+    """
+
+    def __init__(self, index_dir: Path, wait_s: float = 0.0) -> None:
         index_dir.mkdir(parents=True, exist_ok=True)
         self._path = index_dir / LOCK_FILE
+        self._wait_s = wait_s
         self._fd: int | None = None
 
     def __enter__(self) -> WriteLock:
         fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            os.close(fd)
-            raise IndexLockedError(
-                f"다른 프로세스가 인덱스({self._path.parent})에 쓰는 중입니다. "
-                "그 작업이 끝난 뒤 다시 실행하세요.") from e
+        deadline = time.monotonic() + self._wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as e:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise IndexLockedError(
+                        f"다른 프로세스가 인덱스({self._path.parent})에 쓰는 중입니다. "
+                        "그 작업이 끝난 뒤 다시 실행하세요.") from e
+                time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
@@ -61,6 +73,21 @@ class WriteLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def write_failure(e: BaseException, index_dir: Path) -> IndexWriteError | None:
+    """A user-facing error for a failed write the user can act on (disk full, I/O error)."""
+    full = (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(e, sqlite3.OperationalError) and "full" in str(e))
+    if full:
+        what = "디스크 공간이 부족해"
+    elif isinstance(e, OSError) or (isinstance(e, sqlite3.OperationalError) and "I/O" in str(e)):
+        what = f"입출력 오류({e})로"
+    else:
+        return None
+    return IndexWriteError(f"{what} 인덱스({index_dir})에 쓰지 못했습니다. 이번 묶음은 반영되지 않았고 "
+                           "이전 인덱스는 그대로입니다. 공간을 확보하거나 디스크를 확인한 뒤 같은 명령을 "
+                           "다시 실행하세요.")
 
 
 def gen_path(index_dir: Path, number: int) -> Path:
@@ -106,8 +133,10 @@ def _save_files(tmp: Path, number: int, dense: faiss.Index, sparse: SparseIndex,
         full = shutil.disk_usage(tmp).free < (1 << 20)
         raise OSError(errno.ENOSPC if full else errno.EIO, f"FAISS write failed: {e}") from e
     save_sparse(sparse, tmp / BM25_DIR)
-    files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    full_manifest = {**manifest, "format": FORMAT, "generation": number, "files": files,
+    paths = [p for p in sorted(tmp.rglob("*")) if p.is_file()]
+    files = {str(p.relative_to(tmp)): _sha256(p) for p in paths}
+    sizes = {str(p.relative_to(tmp)): p.stat().st_size for p in paths}
+    full_manifest = {**manifest, "format": FORMAT, "generation": number, "files": files, "sizes": sizes,
                      "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
     (tmp / MANIFEST).write_text(json.dumps(full_manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -131,17 +160,32 @@ def read_manifest(index_dir: Path, number: int) -> dict:
         raise IndexCorruptError(f"인덱스 목록 파일이 손상되었습니다: {path}. {hint}") from e
 
 
-def load_generation(index_dir: Path, number: int, verify: bool = True) -> Generation:
-    """Load a generation; every file is checked against the manifest's sha256 first."""
-    manifest = read_manifest(index_dir, number)
+def verify_files(index_dir: Path, number: int, manifest: dict, full: bool) -> None:
+    """Every file of a generation is there with its recorded size; with full, its sha256 too.
+
+    The size check is what loading does (a cut or missing file); the sha256 of every file reads
+    gigabytes at a million chunks, so it runs in `index check` and in the searcher's background.
+    """
     base = gen_path(index_dir, number)
     hint = REPAIR_HINT.format(dir=index_dir)
+    sizes = manifest.get("sizes", {})
     for rel, digest in manifest.get("files", {}).items():
         path = base / rel
         if not path.is_file():
             raise IndexCorruptError(f"인덱스 파일이 없습니다: {path}. {hint}")
-        if verify and _sha256(path) != digest:
+        if rel in sizes and path.stat().st_size != sizes[rel]:
+            raise IndexCorruptError(f"인덱스 파일이 손상되었습니다(크기가 기록과 다름): {path}. {hint}")
+        if full and _sha256(path) != digest:
             raise IndexCorruptError(f"인덱스 파일이 손상되었습니다(체크섬 불일치): {path}. {hint}")
+
+
+def load_generation(index_dir: Path, number: int, verify: bool = False) -> Generation:
+    """Load a generation after checking its files' sizes (and with verify, their sha256)."""
+    manifest = read_manifest(index_dir, number)
+    base = gen_path(index_dir, number)
+    hint = REPAIR_HINT.format(dir=index_dir)
+    # Older manifests (format 1) have no sizes: only the full check can vouch for their files.
+    verify_files(index_dir, number, manifest, full=verify or "sizes" not in manifest)
     try:
         dense = load_dense(base / DENSE_FILE)
         sparse = load_sparse(base / BM25_DIR)

@@ -1,21 +1,22 @@
-"""The single writer: applies parsed files to the catalog and publishes a new index generation."""
+"""The embedded backend's writer: publishes batches to the SQLite catalog and a new FAISS + BM25 generation."""
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, replace
 from pathlib import Path
 
+import faiss
 import numpy as np
-from kiwipiepy import Kiwi
 
-from errors import IndexCorruptError, IndexWriteError, IngestError
+from contracts import ChunkEmbedder, Progress
+from errors import IndexMissingError, IngestError
 from index import catalog as cat
-from index.cache import CACHE_FILE, EmbeddingCache, cache_key
+from index import dedup
+from index.check import check_index
 from index.dense import (
     add_vectors,
     is_approximate,
@@ -23,45 +24,10 @@ from index.dense import (
     new_exact_index,
     remove_rows,
 )
-from index.embed import Embedder
 from index.korean import KoreanTokenizer
 from index.sparse import build_sparse
-from index.store import load_generation, prune_generations, write_generation
-from ingest import dedup
-from ingest.chunk import chunk_articles
-from ingest.load import make_articles
-from schema import Article, Chunk, ParsedArticle
-
-# (chunks just embedded, chunks in this batch); called with 0 first, when the batch starts.
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class SourceBatch:
-    """One file's parsed articles, with the file's sha256 for change detection."""
-
-    path: str
-    sha256: str
-    articles: Sequence[ParsedArticle]
-
-
-@dataclass(slots=True)
-class BatchReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    duplicates: int = 0
-    teasers: int = 0
-    chunks: int = 0
-    embedded: int = 0
-    problems: list[IngestError] = field(default_factory=list)
-
-    def merge(self, other: BatchReport) -> None:
-        for name in ("added", "updated", "unchanged", "deleted", "duplicates", "teasers",
-                     "chunks", "embedded"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.problems.extend(other.problems)
+from index.store import WriteLock, load_generation, prune_generations, write_failure, write_generation
+from schema import Article, BatchReport, CheckReport, Chunk, IndexBatch, SourceBatch
 
 
 def content_hash(a: Article) -> str:
@@ -69,153 +35,160 @@ def content_hash(a: Article) -> str:
     return hashlib.sha1(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def write_failure(e: BaseException, index_dir: Path) -> IndexWriteError | None:
-    """A user-facing error for a failed write the user can act on (disk full, I/O error)."""
-    full = (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or (
-        isinstance(e, sqlite3.OperationalError) and "full" in str(e))
-    if full:
-        what = "디스크 공간이 부족해"
-    elif isinstance(e, OSError) or (isinstance(e, sqlite3.OperationalError) and "I/O" in str(e)):
-        what = f"입출력 오류({e})로"
-    else:
-        return None
-    return IndexWriteError(f"{what} 인덱스({index_dir})에 쓰지 못했습니다. 이번 묶음은 반영되지 않았고 "
-                           "이전 인덱스는 그대로입니다. 공간을 확보하거나 디스크를 확인한 뒤 같은 명령을 "
-                           "다시 실행하세요.")
+class EmbeddedWriter:
+    """The IndexWriter of the embedded backend (FAISS + bm25s + SQLite in one folder).
 
+    Each write takes the folder's lock, catches up with whatever another writer published since,
+    and publishes one new generation; embedding happens before, outside the lock (see
+    ingest/pipeline.py), so a long embedding never keeps other writers out.
+    """
 
-class IndexWriter:
-    """Owns the catalog connection and the in-memory dense index while the write lock is held."""
-
-    def __init__(self, index_dir: Path, *, kiwi: Kiwi, tokenizer: KoreanTokenizer,
-                 embedder: Embedder, chunk_max_chars: int, exact_search_max: int) -> None:
-        self.index_dir, self.kiwi, self.tokenizer, self.embedder = index_dir, kiwi, tokenizer, embedder
+    def __init__(self, index_dir: Path, *, tokenizer: KoreanTokenizer, embedder: ChunkEmbedder,
+                 chunk_max_chars: int, exact_search_max: int, lock_wait_s: float = 0.0,
+                 create: bool = True) -> None:
+        if not create and not (index_dir / cat.CATALOG_FILE).is_file():
+            raise IndexMissingError(str(index_dir))
+        self.index_dir, self.tokenizer, self.embedder = index_dir, tokenizer, embedder
         self.chunk_max_chars, self.exact_search_max = chunk_max_chars, exact_search_max
+        self.lock_wait_s = lock_wait_s
         self.conn = cat.connect(index_dir)
-        self.cache = EmbeddingCache(index_dir / CACHE_FILE)
-        self.generation = int(cat.get_meta(self.conn, "generation", "0"))
-        self.damaged: IndexCorruptError | None = None
-        self.dense = self._load_dense()
-
-    def _load_dense(self):
-        """The current generation's FAISS index; None (and self.damaged) if its files are damaged."""
-        if self.generation == 0:
-            return new_exact_index(self.embedder.dim)
-        try:
-            return load_generation(self.index_dir, self.generation).dense
-        except IndexCorruptError as e:
-            self.damaged = e  # rebuild()/repair() can still run: they rebuild from the catalog
-            return None
+        self.generation = -1  # the generation self.dense mirrors; -1: not loaded yet
+        self.dense: faiss.Index | None = None
 
     def close(self) -> None:
         self.conn.close()
-        self.cache.close()
 
-    def is_unchanged(self, path: str, sha256: str) -> int | None:
-        """Number of articles of an already ingested, unchanged file; None if it must be read."""
-        if cat.source_hash(self.conn, path) != sha256:
-            return None
-        return len(cat.article_ids_of_source(self.conn, path))
+    # --- read-only questions (no lock) ----------------------------------------------------------
 
-    def commit(self, batch: Sequence[SourceBatch], on_embedded: Progress | None = None) -> BatchReport:
-        """Apply a batch of files atomically: all of it is published, or none of it."""
-        if self.dense is None:
-            raise self.damaged
+    def source_sha256(self, name: str) -> str | None:
+        return cat.source_hash(self.conn, name)
+
+    def source_article_count(self, name: str) -> int:
+        return len(cat.article_ids_of_source(self.conn, name))
+
+    def unchanged_articles(self, articles: Sequence[Article]) -> set[str]:
+        stored = cat.content_hashes(self.conn, [a.article_id for a in articles])
+        return {a.article_id for a in articles if stored.get(a.article_id) == content_hash(a)}
+
+    def check(self, full: bool = True) -> CheckReport:
+        return check_index(self.index_dir, full=full)
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The lock, state caught up with the catalog, and a failed write turned into a message."""
+        with WriteLock(self.index_dir, wait_s=self.lock_wait_s):
+            self._sync()
+            try:
+                yield
+            except BaseException as e:
+                self.generation = -1  # drop the half-applied in-memory changes
+                if failure := write_failure(e, self.index_dir):
+                    raise failure from e
+                raise
+            prune_generations(self.index_dir, keep={self.generation, self.generation - 1})
+
+    def _sync(self) -> None:
+        """Load the dense index of the generation the catalog names, unless it is the one in memory."""
+        number = int(cat.get_meta(self.conn, "generation", "0"))
+        if number == self.generation and self.dense is not None:
+            return
+        self.dense = None
+        self.dense = (new_exact_index(self.embedder.dim) if number == 0
+                      else load_generation(self.index_dir, number, verify=False).dense)
+        self.generation = number
+
+    def publish(self, batch: IndexBatch) -> BatchReport:
+        """Apply a batch atomically: all of it is published, or none of it."""
+        tokens = self._bm25_tokens(batch.chunks)  # Kiwi before the lock: other writers need not wait
         report = BatchReport()
-        try:
-            with cat.transaction(self.conn, write=True):
-                deleted_rows, new_articles = self._apply_sources(batch, report)
-                chunks = chunk_articles(self.kiwi, new_articles, self.chunk_max_chars)
-                rows = cat.insert_chunks(self.conn, chunks, self._bm25_tokens(chunks))
-                vectors = self._embed(chunks, report, on_embedded)
-                remove_rows(self.dense, np.asarray(deleted_rows, dtype=np.int64))
-                add_vectors(self.dense, np.asarray(rows, dtype=np.int64), vectors)
+        with self._writing(), cat.transaction(self.conn, write=True):
+            deleted_rows, fresh = self._apply_sources(batch, report)
+            keep = [i for i, c in enumerate(batch.chunks) if c.article_id in fresh]
+            chunks = [batch.chunks[i] for i in keep]
+            rows = cat.insert_chunks(self.conn, chunks, [tokens[i] for i in keep])
+            remove_rows(self.dense, np.asarray(deleted_rows, dtype=np.int64))
+            add_vectors(self.dense, np.asarray(rows, dtype=np.int64), batch.vectors[keep])
+            if report.added or report.updated or report.deleted:
                 self._publish()
-                report.chunks = len(chunks)
-        except BaseException as e:
-            self.generation = int(cat.get_meta(self.conn, "generation", "0"))
-            self.dense = self._load_dense()  # drop the half-applied in-memory changes
-            if failure := write_failure(e, self.index_dir):
-                raise failure from e
-            raise
-        prune_generations(self.index_dir, keep={self.generation, self.generation - 1})
+            report.chunks = len(chunks)
         return report
 
-    def _apply_sources(self, batch: Sequence[SourceBatch], report: BatchReport):
+    def _apply_sources(self, batch: IndexBatch, report: BatchReport) -> tuple[list[int], set[str]]:
+        """Catalog changes for whole sources; returns (rows deleted, ids of new or changed articles)."""
+        chunked = {c.article_id for c in batch.chunks}
         deleted_rows: list[int] = []
-        new_articles: list[Article] = []
-        for sb in batch:
-            articles, problems = make_articles(sb.articles, sb.path)
-            report.problems.extend(problems)
-            stale = set(cat.article_ids_of_source(self.conn, sb.path))
-            for a in articles:
+        fresh: set[str] = set()
+        for sb in batch.sources:
+            stale = set(cat.article_ids_of_source(self.conn, sb.name))
+            for a in sb.articles:
                 stale.discard(a.article_id)
-                old = cat.content_hash_of(self.conn, a.article_id)
-                h = content_hash(a)
+                old, h = cat.content_hash_of(self.conn, a.article_id), content_hash(a)
                 if old == h:
                     report.unchanged += 1
+                    continue
+                if a.article_id not in chunked and a.body:
+                    report.problems.append(_changed_meanwhile(sb, a))
                     continue
                 if old is not None:
                     deleted_rows += self._delete(a.article_id)
                 report.added += old is None
                 report.updated += old is not None
-                new_articles.append(self._insert(a, h, report))
+                self._insert(a, h, report)
+                fresh.add(a.article_id)
             for aid in sorted(stale):
                 deleted_rows += self._delete(aid)
                 report.deleted += 1
-            cat.set_source(self.conn, sb.path, sb.sha256, len(articles))
-        return deleted_rows, new_articles
+            cat.set_source(self.conn, sb.name, sb.sha256, len(sb.articles))
+        return deleted_rows, fresh
+
+    def delete_articles(self, article_ids: Sequence[str]) -> int:
+        with self._writing(), cat.transaction(self.conn, write=True):
+            present = set(cat.get_articles(self.conn, article_ids))
+            rows = [r for aid in article_ids if aid in present for r in self._delete(aid)]
+            remove_rows(self.dense, np.asarray(rows, dtype=np.int64))
+            if present:
+                self._publish()
+        return len(present)
+
+    def delete_sources(self, names: Sequence[str]) -> int:
+        with self._writing(), cat.transaction(self.conn, write=True):
+            ids = [aid for name in names for aid in cat.article_ids_of_source(self.conn, name)]
+            rows = [r for aid in ids for r in self._delete(aid)]
+            removed = cat.delete_sources(self.conn, names)
+            remove_rows(self.dense, np.asarray(rows, dtype=np.int64))
+            if ids or removed:
+                self._publish()
+        return len(ids)
 
     def _delete(self, article_id: str) -> list[int]:
         rows = cat.delete_article(self.conn, article_id)
         cat.regroup_after_delete(self.conn, article_id)
         return rows
 
-    def _insert(self, a: Article, h: str, report: BatchReport) -> Article:
+    def _insert(self, a: Article, h: str, report: BatchReport) -> None:
         sig = dedup.minhash(a.body)
         bands = dedup.band_keys(sig)
         best, best_sim = None, dedup.THRESHOLD
         for aid, dup_of, other in cat.duplicate_candidates(self.conn, bands):
             sim = dedup.similarity(sig, other)
-            if sim >= best_sim:
+            if sim >= best_sim and aid != a.article_id:
                 best, best_sim = dup_of or aid, sim
         if best is not None:
-            a = Article(**{**asdict(a), "duplicate_of": best})
+            a = replace(a, duplicate_of=best)
             report.duplicates += 1
         report.teasers += a.kind == "teaser"
         cat.insert_article(self.conn, a, h, sig, bands)
-        return a
 
     def _bm25_tokens(self, chunks: Sequence[Chunk]) -> list[list[str]]:
         # The title is part of what a chunk is about: index its words with every chunk.
         return self.tokenizer([f"{c.title}\n{c.text}" for c in chunks])
 
-    def _embed(self, chunks: Sequence[Chunk], report: BatchReport,
-               on_embedded: Progress | None) -> np.ndarray:
-        model, dim = self.embedder.name, self.embedder.dim
-        keys = [cache_key(model, dim, c.title, c.text) for c in chunks]
-        found = self.cache.get_many(keys, dim)
-        if on_embedded:
-            on_embedded(0, len(keys))
-            on_embedded(sum(k in found for k in keys), len(keys))
-        todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
-        if todo:
-            vecs = self.embedder.encode_documents(
-                [chunks[i].title for i in todo], [chunks[i].text for i in todo],
-                progress=(lambda n: on_embedded(n, len(keys))) if on_embedded else None)
-            self.cache.put_many([keys[i] for i in todo], vecs)
-            found.update(zip((keys[i] for i in todo), vecs, strict=True))
-            report.embedded += len(todo)
-        if not keys:
-            return np.empty((0, dim), dtype=np.float32)
-        return np.stack([found[k] for k in keys]).astype(np.float32)
-
-    def _all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        rows, chunks = [], []
-        for row, chunk, _ in cat.iter_chunk_rows(self.conn):
-            rows.append(row)
-            chunks.append(chunk)
-        return np.asarray(rows, dtype=np.int64), self._embed(chunks, BatchReport(), None)
+    def _all_vectors(self, progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+        items = list(cat.iter_chunk_rows(self.conn))
+        rows = np.asarray([r for r, _, _ in items], dtype=np.int64)
+        return rows, self.embedder.embed_chunks([c for _, c, _ in items], progress)
 
     def _publish(self) -> None:
         """Rebuild BM25, switch dense to approximate past the size limit, write the generation."""
@@ -240,31 +213,49 @@ class IndexWriter:
                 "tokenizer": self.tokenizer.describe(), "chunk_max_chars": self.chunk_max_chars,
                 "chunk_count": len(rows), "chunk_rows_sha256": digest}
 
-    def rebuild(self, on_embedded: Progress | None = None, retokenize: bool = True) -> int:
-        """Rebuild FAISS and BM25 from the catalog: every chunk re-embedded (through the cache) and,
-        with retokenize, re-tokenized with the current settings."""
-        with cat.transaction(self.conn, write=True):
-            items = list(cat.iter_chunk_rows(self.conn))
-            chunks = [c for _, c, _ in items]
-            if retokenize:
-                tokens = self._bm25_tokens(chunks)
-                self.conn.executemany(
-                    "UPDATE chunks SET tokens = ? WHERE row = ?",
-                    [(" ".join(t), r) for (r, _, _), t in zip(items, tokens, strict=True)])
-            vectors = self._embed(chunks, BatchReport(), on_embedded)
-            self.dense = new_exact_index(self.embedder.dim)
-            add_vectors(self.dense, np.asarray([r for r, _, _ in items], dtype=np.int64), vectors)
-            self._publish()
-        self.damaged = None
-        prune_generations(self.index_dir, keep={self.generation, self.generation - 1})
-        return len(items)
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Rebuild FAISS and BM25 from the catalog with the current settings: every chunk
+        re-tokenized and re-embedded (through the embedding cache)."""
+        with self._rebuilding():
+            return self._rebuild_locked(progress, retokenize=True)
 
-    def repair(self, on_embedded: Progress | None = None) -> tuple[int, int]:
+    def repair(self, progress: Progress | None = None) -> tuple[int, int]:
         """Drop catalog rows that belong to no article, then republish FAISS and BM25 from the catalog.
 
-        Returns (orphan rows removed, chunks indexed). Vectors come from the embedding cache, so
-        this re-embeds only chunks the cache lost.
+        Vectors come from the embedding cache, so this re-embeds only chunks the cache lost.
         """
-        with cat.transaction(self.conn, write=True):
+        with self._rebuilding():
             removed = cat.delete_orphans(self.conn)
-        return removed, self.rebuild(on_embedded, retokenize=False)
+            return removed, self._rebuild_locked(progress, retokenize=False)
+
+    @contextmanager
+    def _rebuilding(self) -> Iterator[None]:
+        """Like _writing, without loading the current dense index: it may be the damaged part."""
+        with WriteLock(self.index_dir, wait_s=self.lock_wait_s):
+            try:
+                with cat.transaction(self.conn, write=True):
+                    yield
+            except BaseException as e:
+                self.generation = -1
+                if failure := write_failure(e, self.index_dir):
+                    raise failure from e
+                raise
+            prune_generations(self.index_dir, keep={self.generation, self.generation - 1})
+
+    def _rebuild_locked(self, progress: Progress | None, retokenize: bool) -> int:
+        self.generation = int(cat.get_meta(self.conn, "generation", "0"))
+        items = list(cat.iter_chunk_rows(self.conn))
+        if retokenize:
+            tokens = self._bm25_tokens([c for _, c, _ in items])
+            self.conn.executemany("UPDATE chunks SET tokens = ? WHERE row = ?",
+                                  [(" ".join(t), r) for (r, _, _), t in zip(items, tokens, strict=True)])
+        rows, vectors = self._all_vectors(progress)
+        self.dense = new_exact_index(self.embedder.dim)
+        add_vectors(self.dense, rows, vectors)
+        self._publish()
+        return len(items)
+
+
+def _changed_meanwhile(sb: SourceBatch, a: Article) -> IngestError:
+    return IngestError(sb.name, f"기사 '{a.title[:40]}'({a.article_id})가 읽는 동안 다른 작업으로 바뀌어 "
+                                "이번에는 반영하지 않았습니다. 같은 명령을 다시 실행하세요.")

@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     p.add_argument("sources", nargs="+", type=Path, help="files or folders (recursive)")
     p.add_argument("--index", type=Path, default=settings.index_dir, help="index folder")
-    p.add_argument("--batch-articles", type=int, default=256,
-                   help="articles per atomic commit (default 256)")
+    p.add_argument("--batch-articles", type=int, default=settings.batch_articles,
+                   help=f"articles per atomic commit (default {settings.batch_articles})")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
     missing = [str(s) for s in args.sources if not s.exists()]
@@ -72,21 +72,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(settings, args):
-    from index.build import ingest_sources
-    from index.store import WriteLock
-    from wiring import build_embedder, build_tokenizer, open_writer
+    from engine import Engine
 
-    with WriteLock(args.index):
-        tokenizer = build_tokenizer(settings)
-        embedder = build_embedder(settings)
-        writer = open_writer(settings, args.index, tokenizer, embedder)
-        progress = TqdmProgress(enabled=not args.quiet)
-        try:
-            return ingest_sources(writer, args.sources, max_file_bytes=settings.max_file_mb * 2**20,
-                                  batch_articles=args.batch_articles, progress=progress)
-        finally:
-            progress.close()
-            writer.close()
+    settings = settings.model_copy(update={"batch_articles": args.batch_articles})
+    engine = Engine.load(settings, args.index, with_llm=False)
+    progress = TqdmProgress(enabled=not args.quiet)
+    try:
+        return engine.ingest(args.sources, progress)
+    finally:
+        progress.close()
 
 
 if __name__ == "__main__":

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from errors import IngestError
 from ingest.charset import decode_bytes
-from schema import Article, ParsedArticle
+from schema import Article, ParsedArticle, Source
 
 __all__ = [
-    "FIELDS", "FileResult", "SUPPORTED", "check_file", "decode_bytes", "iter_source_files",
-    "make_article_id", "make_articles", "normalize_date", "parse_file", "record_to_article", "shorten",
+    "FIELDS", "FileResult", "SUPPORTED", "check_file", "check_source", "decode_bytes", "iter_source_files",
+    "make_article_id", "make_articles", "normalize_date", "parse_file", "parse_source", "record_to_article",
+    "shorten", "sources_from_paths",
 ]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
@@ -38,9 +39,11 @@ FIELDS = {
     "reporter": ("reporter", "author", "byline", "writer", "기자"),
 }
 
+# ASCII digits only: "\d" also matches other scripts' digits, which int() reads but an offset copied
+# from them ("+٠٥:٠٠") is no ISO 8601 that datetime.fromisoformat accepts.
 _ISO_RE = re.compile(
-    r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-    r"(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+    r"^([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
+    r"(?:\.[0-9]+)?\s*(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
 # A record file is refused whole (its old articles kept) as soon as more of its records were bad
 # than this and than were good: millions of broken lines are refused in milliseconds instead of
@@ -58,7 +61,7 @@ ID_MAX = 200
 class FileResult:
     """What one file gave: its articles, and the problems of the lines that were skipped."""
 
-    path: Path
+    name: str  # the file as messages name it
     articles: list[ParsedArticle] = field(default_factory=list)
     problems: list[IngestError] = field(default_factory=list)
 
@@ -94,53 +97,72 @@ def normalize_date(value: str) -> str:
     return dt.isoformat() + offset
 
 
+def sources_from_paths(paths: Sequence[Path], names: dict[Path, str] | None = None) -> list[Source]:
+    """Every file under the given files/folders as a Source named by its resolved path.
+
+    names maps a path to the name stored and shown for it instead (uploads: "upload/<name>").
+    """
+    names = names or {}
+    return [Source(name=names.get(p, str(p.resolve())), kind=p.suffix.lower(), path=p,
+                   label=names.get(p, str(p))) for p in iter_source_files(paths)]
+
+
+def check_source(source: Source, max_bytes: int) -> None:
+    """Refuse a source by its kind and size before reading it."""
+    if source.kind not in SUPPORTED:
+        raise IngestError(source.shown, f"지원하지 않는 형식({source.kind or '확장자 없음'})입니다. "
+                                        ".txt .md .html .htm .jsonl .csv 파일만 읽습니다.")
+    size = source.size()
+    if size > max_bytes:
+        raise IngestError(source.shown, f"파일이 너무 큽니다({size / 2**20:.1f} MB > "
+                                        f"{max_bytes / 2**20:.0f} MB). 나누어 넣으세요.")
+
+
 def check_file(path: Path, max_bytes: int) -> None:
     """Refuse a file by its name and size before reading it."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise IngestError(str(path), f"지원하지 않는 형식({suffix or '확장자 없음'})입니다. "
-                                     ".txt .md .html .htm .jsonl .csv 파일만 읽습니다.")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise IngestError(str(path), f"파일이 너무 큽니다({size / 2**20:.1f} MB > "
-                                     f"{max_bytes / 2**20:.0f} MB). 나누어 넣으세요.")
+    check_source(Source(name=str(path), kind=path.suffix.lower(), path=path), max_bytes)
+
+
+def parse_source(source: Source, data: bytes) -> FileResult:
+    """Parse one source's bytes; raise IngestError (naming source.shown) when it is unusable whole."""
+    name, suffix = source.shown, source.kind
+    text = decode_bytes(data, name)
+    if suffix in RECORD_SUFFIXES:
+        return _read_records(name, text, suffix)
+    from ingest.page import parse_html_page, parse_text_page
+
+    if suffix in HTML_SUFFIXES:
+        articles = parse_html_page(text, url=source.url, source=name)
+    else:
+        articles = parse_text_page(text, source=name)
+    if not articles:
+        raise IngestError(name, "기사 본문을 찾지 못했습니다. 뉴스 기사 파일인지 확인하세요.")
+    return FileResult(name, articles)
 
 
 def parse_file(path: Path, data: bytes) -> FileResult:
     """Parse one file's bytes; raise IngestError when the whole file is unusable."""
-    suffix = path.suffix.lower()
-    text = decode_bytes(data, str(path))
-    if suffix in RECORD_SUFFIXES:
-        return _read_records(path, text, suffix)
-    from ingest.page import parse_html_page, parse_text_page
-
-    if suffix in HTML_SUFFIXES:
-        articles = parse_html_page(text, source=str(path))
-    else:
-        articles = parse_text_page(text, source=str(path))
-    if not articles:
-        raise IngestError(str(path), "기사 본문을 찾지 못했습니다. 뉴스 기사 파일인지 확인하세요.")
-    return FileResult(path, articles)
+    return parse_source(Source(name=str(path), kind=path.suffix.lower(), path=path), data)
 
 
-def _read_records(path: Path, text: str, suffix: str) -> FileResult:
-    result = FileResult(path)
-    rows = _jsonl_rows(str(path), text) if suffix == ".jsonl" else _csv_rows(str(path), text)
+def _read_records(name: str, text: str, suffix: str) -> FileResult:
+    result = FileResult(name)
+    rows = _jsonl_rows(name, text) if suffix == ".jsonl" else _csv_rows(name, text)
     for line, row in rows:
         if isinstance(row, dict):
             try:
-                result.articles.append(record_to_article(row, str(path), line))
+                result.articles.append(record_to_article(row, name, line))
                 continue
             except IngestError as e:
                 row = e
         result.problems.append(row)
         if len(result.problems) > max(PROBLEMS_MAX, len(result.articles)):
-            raise IngestError(str(path), f"잘못된 레코드가 너무 많아({PROBLEMS_MAX:,}개 넘음) 파일을 "
+            raise IngestError(name, f"잘못된 레코드가 너무 많아({PROBLEMS_MAX:,}개 넘음) 파일을 "
                                          f"건너뛰었습니다. 첫 오류: {result.problems[0]} "
                                          "파일을 고친 뒤 다시 넣으세요.")
     if not result.articles:
         first = f" 첫 오류: {result.problems[0]}" if result.problems else ""
-        raise IngestError(str(path), f"읽을 수 있는 레코드가 없습니다.{first} 한 줄(CSV는 한 행)에 기사 "
+        raise IngestError(name, f"읽을 수 있는 레코드가 없습니다.{first} 한 줄(CSV는 한 행)에 기사 "
                                      "하나씩, 본문(text/body/content) 필드를 넣으세요.")
     return result
 
@@ -237,9 +259,12 @@ def shorten(value: str, limit: int = META_MAX) -> str:
     return value[:cut if cut > limit // 2 else limit].rstrip() + "…"
 
 
-def make_articles(parsed: Sequence[ParsedArticle],
-                  source_path: str) -> tuple[list[Article], list[IngestError]]:
-    """Give each parsed article its id and region/organization tags; report repeated ids."""
+def make_articles(parsed: Sequence[ParsedArticle], source_path: str,
+                  label: str = "") -> tuple[list[Article], list[IngestError]]:
+    """Give each parsed article its id and region/organization tags; report repeated ids.
+
+    source_path is the name the index keeps the source under; label is what messages call it.
+    """
     from ingest.meta import tag_organizations, tag_regions
 
     seen: set[str] = set()
@@ -248,7 +273,7 @@ def make_articles(parsed: Sequence[ParsedArticle],
     for i, p in enumerate(parsed):
         aid = make_article_id(p, source_path, i)
         if aid in seen:
-            problems.append(IngestError(source_path, f"id '{shorten(aid, 40)}'가 파일 안에서 반복됩니다. "
+            problems.append(IngestError(label or source_path, f"id '{shorten(aid, 40)}'가 파일 안에서 반복됩니다. "
                                                      "앞의 레코드만 넣었습니다.", p.line or None))
             continue
         seen.add(aid)

@@ -83,17 +83,19 @@ def parse_datetime_ko(text: str) -> str:
 
 def _iso_with_zone(m: re.Match[str]) -> str:
     year, month, day, hh, mm, ss, tz = m.groups()
-    zone = KST
-    if tz and tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        zone = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:])))
-    elif tz == "Z":
-        zone = UTC
+    # An offset past ±24 h ("+99:99") and a time that leaves the calendar when moved to Korean time
+    # ("9999-12-31T23:59-12:00") are no dates: "" rather than an error escaping the reader.
     try:
+        zone = KST
+        if tz and tz != "Z":
+            sign = 1 if tz[0] == "+" else -1
+            zone = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:])))
+        elif tz == "Z":
+            zone = UTC
         dt = datetime(int(year), int(month), int(day), int(hh), int(mm), int(ss or 0), tzinfo=zone)
-    except ValueError:
+        return dt.astimezone(KST).isoformat()
+    except (ValueError, OverflowError):
         return ""
-    return dt.astimezone(KST).isoformat()
 
 
 def is_date_line(line: str) -> bool:

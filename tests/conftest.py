@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO.parent / "shared" / "seeds"
-CORPORA = REPO.parent / "shared" / "corpora"
 SAMPLE = REPO / "data" / "sample"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+# Tests use only what the repository holds: ../shared (real seed pages, corpora) feeds bench/ only.
 
 
 @pytest.fixture(scope="session")
@@ -18,13 +17,6 @@ def kiwi():
     from kiwipiepy import Kiwi
 
     return Kiwi()
-
-
-@pytest.fixture(scope="session")
-def seeds_dir() -> Path:
-    if not SEEDS.is_dir():
-        raise RuntimeError(f"seed pages not found at {SEEDS}: clone with ../shared beside the repo")
-    return SEEDS
 
 
 @pytest.fixture(scope="session")
@@ -42,21 +34,26 @@ def hash_embedder():
 
 
 @pytest.fixture
-def make_writer(kiwi, tokenizer):
-    """Factory for an IndexWriter over a folder; closes what it opened."""
-    from index.writer import IndexWriter
+def make_writer(tokenizer):
+    """Factory for the embedded backend's writer over a folder, with its embedding cache; closes both."""
+    from index.cache import CACHE_FILE, CachedEmbedder, EmbeddingCache
+    from index.writer import EmbeddedWriter
 
     opened = []
 
-    def make(index_dir: Path, embedder, chunk_max_chars: int = 300, exact_search_max: int = 10**6):
-        w = IndexWriter(index_dir, kiwi=kiwi, tokenizer=tokenizer, embedder=embedder,
-                        chunk_max_chars=chunk_max_chars, exact_search_max=exact_search_max)
-        opened.append(w)
+    def make(index_dir: Path, embedder, chunk_max_chars: int = 300, exact_search_max: int = 10**6,
+             lock_wait_s: float = 0.0):
+        cache = EmbeddingCache(index_dir / CACHE_FILE)
+        w = EmbeddedWriter(index_dir, tokenizer=tokenizer, embedder=CachedEmbedder(embedder, cache),
+                           chunk_max_chars=chunk_max_chars, exact_search_max=exact_search_max,
+                           lock_wait_s=lock_wait_s)
+        opened.append((w, cache))
         return w
 
     yield make
-    for w in opened:
+    for w, cache in opened:
         w.close()
+        cache.close()
 
 
 @pytest.fixture(scope="session")
@@ -75,22 +72,6 @@ def embedder(default_model_dir: Path):
     return load_embedder(str(default_model_dir))
 
 
-@pytest.fixture(scope="session")
-def seed_lines(seeds_dir: Path) -> dict[str, list[str]]:
-    """Each seed page's raw lines (index 0 is line 1), keyed by its prefix ("000" … "004")."""
-    return {p.name[:3]: p.read_text(encoding="utf-8").split("\n")
-            for p in sorted(seeds_dir.glob("*.txt"))}
-
-
-@pytest.fixture(scope="session")
-def seed_articles(seeds_dir: Path) -> dict[str, list]:
-    """Each seed page parsed by ingest.page.parse_text_page, keyed by its prefix."""
-    from ingest.page import parse_text_page
-
-    return {p.name[:3]: parse_text_page(p.read_text(encoding="utf-8"))
-            for p in sorted(seeds_dir.glob("*.txt"))}
-
-
 def _engine_over(index_dir: Path, sources: list[Path], tokenizer, embedder):
     from config import Settings
     from engine import Engine
@@ -104,17 +85,21 @@ def _engine_over(index_dir: Path, sources: list[Path], tokenizer, embedder):
 
 
 @pytest.fixture(scope="session")
-def seed_engine(tmp_path_factory, seeds_dir, tokenizer, embedder):
-    """An Engine over the five real seed pages, indexed with the real model once per session."""
-    return _engine_over(tmp_path_factory.mktemp("seed") / "index", [seeds_dir], tokenizer, embedder)
-
-
-@pytest.fixture(scope="session")
 def sample_index(tmp_path_factory, tokenizer, embedder) -> Path:
     """The bundled sample corpus, indexed once per session; tests copy it before writing."""
     idx = tmp_path_factory.mktemp("sample") / "index"
     _engine_over(idx, [SAMPLE], tokenizer, embedder)
     return idx
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_index, tokenizer, embedder):
+    """An Engine over the session's sample index, read only (tests that write copy the index)."""
+    from config import Settings
+    from engine import Engine
+
+    settings = Settings(index_dir=sample_index, llm_provider="none", _env_file=None)
+    return Engine(settings, sample_index, tokenizer, embedder)
 
 
 @pytest.fixture(scope="session")
@@ -175,11 +160,15 @@ def app_env(monkeypatch, tokenizer, embedder, clear_streamlit_caches):
     from config import get_settings
     from engine import Engine
 
-    def load(cls, settings, index_dir=None):
+    def load(cls, settings, index_dir=None, *, with_llm=True, require_index=False):
         from wiring import build_llm_answerer
+        from wiring import require_index as check
 
-        return cls(settings, index_dir or settings.index_dir, tokenizer, embedder,
-                   build_llm_answerer(settings))
+        index_dir = index_dir or settings.index_dir
+        if require_index:
+            check(settings, index_dir)
+        return cls(settings, index_dir, tokenizer, embedder,
+                   build_llm_answerer(settings) if with_llm else None)
 
     def point_at(index_dir: Path, **env: str) -> None:
         monkeypatch.setenv("NEWSRAG_INDEX_DIR", str(index_dir))

@@ -21,7 +21,6 @@ from app import PAGE_CSS
 from app_view import escape_md
 from config import Settings
 from engine import Engine
-from index.stats import index_stats
 
 pytestmark = pytest.mark.usefixtures("clear_streamlit_caches")
 
@@ -37,6 +36,15 @@ GOOD_JSONL = json.dumps({
             "센터에는 2027년까지 국비 160억원과 도비 100억원 등 총 260억원이 투입된다. "
             "도는 해양 미생물 소재 기업 30곳의 시제품 생산과 인증을 지원할 계획이다.",
 }, ensure_ascii=False) + "\n" + "{이 줄은 JSON이 아닙니다\n"
+
+
+def stats_of(index_dir: Path) -> dict:
+    """The index's statistics as the app reads them, from a fresh engine (no model loaded)."""
+    engine = Engine.catalog_only(Settings(index_dir=index_dir, _env_file=None), index_dir)
+    try:
+        return engine.stats()
+    finally:
+        engine.close()
 
 
 def texts(at: AppTest) -> list[str]:
@@ -195,7 +203,7 @@ def test_escape_md_leaves_no_live_markup():
 def test_ask_answers_with_citation_and_source_card(app_env, app_index):
     at = start(app_env, app_index)
     assert [t.label for t in at.tabs] == ["질문하기", "기사 검색", "브리핑", "자료 추가"]
-    assert at.sidebar.metric[0].value == f"{index_stats(app_index)['articles']}건"
+    assert at.sidebar.metric[0].value == f"{stats_of(app_index)['articles']}건"
     at.chat_input(key="question").set_value(QUESTION).run()
     assert not at.exception, at.exception
     answer = [m.value for m in at.chat_message[1].markdown]
@@ -246,7 +254,7 @@ def test_briefing_is_rendered_and_downloadable(app_env, app_index):
 
 
 def test_upload_bad_file_is_named_and_changes_nothing_then_good_file_is_searchable(app_env, app_index):
-    before = index_stats(app_index)["articles"]
+    before = stats_of(app_index)["articles"]
     at = start(app_env, app_index)
     at.file_uploader[0].set_value([("report.txt", b"%PDF-1.7 binary", "text/plain"),
                                    ("archive.zip", b"PK\x03\x04", "application/zip")])
@@ -256,14 +264,14 @@ def test_upload_bad_file_is_named_and_changes_nothing_then_good_file_is_searchab
     warning = "\n".join(w.value for w in at.warning)
     assert "**report\\.txt**" in warning and "PDF" in warning
     assert "**archive\\.zip**" in warning and "압축 파일" in warning
-    assert index_stats(app_index)["articles"] == before
+    assert stats_of(app_index)["articles"] == before
     assert not list(app_index.glob("upload-*"))  # the temporary folder is gone
 
     at.file_uploader[0].set_value(("good.jsonl", GOOD_JSONL.encode(), "application/json"))
     at.run()
     at.button(key="upload_go").click().run()
     assert not at.exception, at.exception
-    assert index_stats(app_index)["articles"] == before + 1
+    assert stats_of(app_index)["articles"] == before + 1
     assert at.metric[0].label == "추가" and at.metric[0].value == "1건"
     assert any(e.label == "건너뛴 줄 1개" for e in at.expander)
     assert "**good\\.jsonl\\:2**" in page(at)  # the bad line, named by upload name and line
@@ -279,7 +287,7 @@ def outside(root: Path, inner: Path) -> set[Path]:
 
 
 def test_upload_keeps_hostile_names_inside_and_refuses_archives_and_oversize(app_env, app_index, tmp_path):
-    before, files_before = index_stats(app_index)["articles"], outside(tmp_path, app_index)
+    before, files_before = stats_of(app_index)["articles"], outside(tmp_path, app_index)
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("bomb.txt", b"\0" * (20 * 2**20))
@@ -307,7 +315,7 @@ def test_upload_keeps_hostile_names_inside_and_refuses_archives_and_oversize(app
     assert "**absolute\\.md**: 빈 파일입니다" in warning  # saved under its base name, then read
     assert "**pad1\\.md**" in warning and "**pad2\\.md**" in warning  # accepted, then found empty
     assert "**escaped\\.jsonl\\:2**" in page(at)  # saved as escaped.jsonl and ingested
-    assert index_stats(app_index)["articles"] == before + 1
+    assert stats_of(app_index)["articles"] == before + 1
     assert outside(tmp_path, app_index) == files_before  # nothing was written beside the index
     assert not list(app_index.glob("upload-*")) and not list(app_index.rglob("escaped.jsonl"))
 

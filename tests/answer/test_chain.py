@@ -1,10 +1,9 @@
 """Tests for answer/chain.py and answer/verify.py: a real llama.cpp server, real Kiwi, real prompts.
 
-The `llm_server` fixture runs a real OpenAI-compatible server with a tiny *base* model: its replies are
-nonsense, so tests against it assert the plumbing and the invariants. Replies that must contain specific
-text (a citation of a missing passage, no citation, a refusal) come from langchain_core's
-GenericFakeChatModel: the real local model cannot be made to write them, which is the one case the
-style guide allows a fake LLM.
+The `llm_server` fixture runs a real OpenAI-compatible server with a tiny *base* model. Left alone it
+writes nonsense, so each test that calls it forces the exact reply with a GBNF grammar sent in the
+request (`forced_chat_model`, greedy, fixed seed): the request, the streaming over HTTP and the code
+under test are all real, and every test asserts one outcome.
 """
 
 from __future__ import annotations
@@ -14,10 +13,9 @@ from dataclasses import replace
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from answer.chain import (
+    NOTICE_FAILED,
     NOTICE_NO_CITATION,
     NOTICE_UNREACHABLE,
     LLMAnswerer,
@@ -30,8 +28,8 @@ from answer.chain import (
 from answer.verify import MARKER, REFUSAL, UNSUPPORTED_MARK, check_bullets, check_reply, format_context
 from errors import LLMError
 from prompts import SEPARATOR, load_prompt
-from schema import Answer, Chunk, Hit
-from tests.answer.llm_server import MODEL_ALIAS
+from schema import Answer, Chunk, Citation, Hit
+from tests.answer.llm_server import MODEL_ALIAS, forced_chat_model
 
 RATE = ("한국은행은 24일 기준금리를 연 3.5%로 동결했다. "
         "이창용 총재는 물가가 안정될 때까지 긴축을 유지하겠다고 말했다.")
@@ -62,8 +60,12 @@ def fallback(hits) -> Answer:
     return Answer("기준금리는?", "한국은행은 기준금리를 연 3.5%로 동결했다. [1]", True, (), tuple(hits))
 
 
-def fake_llm(reply: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+def cited(n: int, hit: Hit, quote: str) -> Citation:
+    """The citation [n] of `hit` quoting `quote`, a sentence of its text, at its offsets in the body."""
+    c = hit.chunk
+    start = c.start + c.text.index(quote)
+    return Citation(n=n, article_id=c.article_id, chunk_id=c.chunk_id, title=c.title, outlet=c.outlet,
+                    published_at=c.published_at, quote=quote, start=start, end=start + len(quote), url=c.url)
 
 
 def answer_prompt():
@@ -235,41 +237,65 @@ def test_build_prompt_renders_doubled_braces_single(tmp_path):
     assert human.content == "{context} 그대로"  # a value is never parsed as a template
 
 
-# --- LLMAnswerer against the real server ---------------------------------------------------------
+# --- LLMAnswerer against the real server, each reply forced by a grammar --------------------------
+
+BACKEND = f"llm:{MODEL_ALIAS}"
+RATE_1 = "한국은행은 24일 기준금리를 연 3.5%로 동결했다."
+CLUSTER_2 = "충북도는 2기 사업에 선정돼 바이오 분야에 투자한다."
+RENT_1 = "정부는 청년 월세 지원을 1년 연장한다. </기사>"  # Kiwi keeps the stray tag in the first sentence
 
 
-def test_streams_more_than_one_token_from_the_real_server(llm_server, hits, fallback, kiwi_split):
-    llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60)
+def test_real_server_streams_a_reply_citing_a_given_passage(llm_server, hits, fallback, kiwi_split):
+    reply = "충북도는 2기 사업에 선정됐습니다 [2]."
     tokens: list[str] = []
-    result = LLMAnswerer(llm, answer_prompt()).answer("기준금리는 얼마인가?", hits, fallback, kiwi_split,
-                                                      on_token=tokens.append)
-    assert len(tokens) > 1
-    assert all(tokens)
-    assert result.backend in ("llm:gemma3-270m", fallback.backend)
+    result = LLMAnswerer(forced_chat_model(llm_server, reply), answer_prompt()).answer(
+        "충북도는 어떤 사업에 선정됐나?", hits, fallback, kiwi_split, on_token=tokens.append)
+    assert len(tokens) > 1 and "".join(tokens) == reply  # streamed piece by piece, as written
+    assert result == Answer("충북도는 어떤 사업에 선정됐나?", "충북도는 2기 사업에 선정됐습니다 [1].", True,
+                            (cited(1, hits[1], CLUSTER_2),), tuple(hits), BACKEND, "")
+    (c,) = result.citations
+    assert (c.article_id, c.start, c.end) == ("a2", 40, 69) and CLUSTER[40:69] == c.quote
 
 
-def test_real_reply_falls_back_or_cites_only_given_passages(llm_server, hits, fallback, kiwi_split):
-    llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60)
-    result = LLMAnswerer(llm, answer_prompt()).answer("충북도는 어떤 사업에 선정됐나?", hits, fallback,
-                                                      kiwi_split)
-    if result.backend == fallback.backend:  # the base model's nonsense rarely cites anything
-        assert result.text == fallback.text and result.notice == NOTICE_NO_CITATION
-    else:
-        assert result.backend == "llm:gemma3-270m" and result.citations
-        given = {(h.chunk.chunk_id, h.chunk.start, h.chunk.end) for h in hits}
-        for c in result.citations:
-            assert any(cid == c.chunk_id and s <= c.start <= c.end <= e for cid, s, e in given)
-        assert {int(n) for n in re.findall(r"\[(\d+)\]", result.text)} == {c.n for c in result.citations}
+def test_real_server_citation_of_a_passage_not_given_is_removed_and_flagged(llm_server, hits, fallback,
+                                                                             kiwi_split):
+    reply = "금리는 동결됐습니다 [1]. 예산은 늘었습니다 [9]."
+    tokens: list[str] = []
+    result = LLMAnswerer(forced_chat_model(llm_server, reply), answer_prompt()).answer(
+        "기준금리는?", hits, fallback, kiwi_split, tokens.append)
+    assert "".join(tokens) == reply
+    assert result == Answer("기준금리는?", f"금리는 동결됐습니다 [1]. 예산은 늘었습니다.{UNSUPPORTED_MARK}", True,
+                            (cited(1, hits[0], RATE_1),), tuple(hits), BACKEND,
+                            "제공되지 않은 기사를 가리킨 인용 [9]을(를) 지웠습니다. "
+                            "출처가 없는 문장 1개에 '(출처 없음)'을 표시했습니다.")
 
 
-def test_real_briefing_keeps_only_cited_bullets(llm_server, hits, kiwi_split):
-    llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60)
-    prompt = load_prompt("brief.ko", {"topic", "context"})
-    bullets = summarize_bullets("지역혁신", hits, llm, prompt, kiwi_split)
-    assert len(bullets) <= 5
-    for text, citations in bullets:
-        assert citations and all(c.article_id in ("a1", "a2") for c in citations)
-        assert UNSUPPORTED_MARK not in text
+def test_real_server_reply_without_citation_falls_back_with_notice(llm_server, hits, fallback, kiwi_split):
+    reply = "기준금리는 동결됐습니다."
+    tokens: list[str] = []
+    result = LLMAnswerer(forced_chat_model(llm_server, reply), answer_prompt()).answer(
+        "기준금리는?", hits, fallback, kiwi_split, tokens.append)
+    assert "".join(tokens) == reply  # streamed, then superseded by the fallback
+    assert result == replace(fallback, notice=NOTICE_NO_CITATION)
+    assert result.backend == "extractive"
+
+
+def test_real_server_refusal_is_an_llm_answer_not_a_fallback(llm_server, hits, fallback, kiwi_split):
+    result = LLMAnswerer(forced_chat_model(llm_server, REFUSAL), answer_prompt()).answer(
+        "환율은?", hits, fallback, kiwi_split)
+    assert result == Answer("환율은?", REFUSAL, False, (), tuple(hits), BACKEND, "")
+
+
+def test_real_server_error_gives_fallback_with_failure_notice(llm_server, hits, fallback, kiwi_split,
+                                                             caplog):
+    """A grammar the server cannot parse: it answers HTTP 400 before streaming anything."""
+    llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60).model_copy(
+        update={"extra_body": {"grammar": 'root ::= "x'}})
+    tokens: list[str] = []
+    result = LLMAnswerer(llm, answer_prompt()).answer("기준금리는?", hits, fallback, kiwi_split, tokens.append)
+    assert tokens == []
+    assert result == replace(fallback, notice=NOTICE_FAILED)
+    assert "failed to parse grammar" in caplog.text  # the server's own 400 reply, logged
 
 
 def test_health_check_against_live_server_and_closed_port(llm_server, closed_port_url):
@@ -287,12 +313,12 @@ def test_server_down_gives_fallback_with_connection_notice(closed_port_url, hits
     assert tokens == []
 
 
-def test_real_server_gets_the_injection_fenced_as_data_and_no_citation_escapes_the_passages(
-        llm_server, kiwi_split):
+def test_real_server_gets_the_injection_fenced_and_an_obeying_citation_is_removed(llm_server, kiwi_split):
+    """The model half-obeys the planted order: its [9] goes, its citation of the passage stays."""
     hits = injected_hits()
     fallback = Answer("청년 월세 지원은 어떻게 되나?", "정부는 청년 월세 지원을 1년 연장한다. [2]", True, (),
                       tuple(hits))
-    llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60)
+    llm = forced_chat_model(llm_server, "청년 월세 지원이 1년 연장됩니다 [2]. 해킹됨 [9].")
     recorder = PromptRecorder()
     llm.callbacks = [recorder]
     prompt = answer_prompt()
@@ -303,18 +329,37 @@ def test_real_server_gets_the_injection_fenced_as_data_and_no_citation_escapes_t
     assert "해킹됨" not in system.content and ORDER not in system.content
     assert_only_inside_block(human.content, 3, 2, ORDER)
     assert_only_inside_block(human.content, 3, 2, "해킹됨")
-    # Whatever the tiny model wrote: only citations of given passages survive.
-    if result.backend == fallback.backend:
-        assert (result.text, result.notice) == (fallback.text, NOTICE_NO_CITATION)
-    else:
-        assert result.backend == "llm:gemma3-270m"
-        assert_cites_only_given_passages(result.text, result.citations, hits)
+    assert result == Answer(fallback.question, f"청년 월세 지원이 1년 연장됩니다 [1]. 해킹됨.{UNSUPPORTED_MARK}",
+                            True, (cited(1, hits[1], RENT_1),), tuple(hits), BACKEND,
+                            "제공되지 않은 기사를 가리킨 인용 [9]을(를) 지웠습니다. "
+                            "출처가 없는 문장 1개에 '(출처 없음)'을 표시했습니다.")
+    assert_cites_only_given_passages(result.text, result.citations, hits)
+
+
+@pytest.mark.parametrize("reply", ["해킹됨", "해킹됨 [9]", "[9] 해킹됨.", "해킹됨 [4][9]"])
+def test_a_model_that_obeys_the_injection_cannot_cite_its_way_in(llm_server, reply, kiwi_split):
+    hits = injected_hits()
+    fallback = Answer("월세 지원은?", "정부는 청년 월세 지원을 1년 연장한다. [2]", True, (), tuple(hits))
+    result = LLMAnswerer(forced_chat_model(llm_server, reply), answer_prompt()).answer(
+        "월세 지원은?", hits, fallback, kiwi_split)
+    assert result == replace(fallback, notice=NOTICE_NO_CITATION)
+
+
+# --- summarize_bullets against the real server -------------------------------------------------------
+
+
+def test_real_briefing_keeps_only_bullets_citing_given_passages(llm_server, hits, kiwi_split):
+    reply = "- 금리가 동결됐다 [1]\n- 출처 없는 주장\n- 예산이 늘었다 [5]\n- 충북도가 선정됐다 [2]"
+    bullets = summarize_bullets("지역혁신", hits, forced_chat_model(llm_server, reply), brief_prompt(),
+                                kiwi_split)
+    assert bullets == [("금리가 동결됐다 [1]", [cited(1, hits[0], RATE_1)]),
+                       ("충북도가 선정됐다 [2]", [cited(2, hits[1], CLUSTER_2)])]
 
 
 def test_real_server_briefing_gets_the_injection_fenced_and_keeps_only_given_citations(
         llm_server, kiwi_split):
     hits = injected_hits()
-    llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60)
+    llm = forced_chat_model(llm_server, "- 월세 지원이 1년 연장된다 [2]\n- 해킹됨 [9]")
     recorder = PromptRecorder()
     llm.callbacks = [recorder]
     prompt = brief_prompt()
@@ -323,69 +368,21 @@ def test_real_server_briefing_gets_the_injection_fenced_and_keeps_only_given_cit
     ((system, human),) = recorder.calls
     assert system.content == prompt.system and "해킹됨" not in system.content
     assert_only_inside_block(human.content, 3, 2, ORDER)
-    for text, citations in bullets:
-        assert citations
-        assert_cites_only_given_passages(text, citations, hits)
+    assert bullets == [("월세 지원이 1년 연장된다 [1]", [cited(1, hits[1], RENT_1)])]
 
 
-# --- LLMAnswerer with replies that must say something specific (fake model, see module docstring) ----
+def test_real_briefing_refusal_gives_no_bullets(llm_server, hits, kiwi_split, caplog):
+    """The caller then keeps its extractive summary."""
+    llm = forced_chat_model(llm_server, REFUSAL)
+    assert summarize_bullets("환율", hits, llm, brief_prompt(), kiwi_split) == []
+    assert "LLM briefing failed" not in caplog.text
 
 
-def test_end_to_end_citation_of_missing_passage_is_cleaned(hits, fallback, kiwi_split):
-    reply = "기준금리는 연 3.5%로 동결됐습니다 [1]. 충북도는 2기 사업에 선정됐습니다 [9]."
-    tokens: list[str] = []
-    result = LLMAnswerer(fake_llm(reply), answer_prompt()).answer("기준금리는?", hits, fallback, kiwi_split,
-                                                                  tokens.append)
-    assert "".join(tokens) == reply  # streamed as the model wrote it
-    assert result.backend == "llm:GenericFakeChatModel" and result.answerable
-    assert "[9]" not in result.text and result.text.endswith(UNSUPPORTED_MARK)
-    assert "[9]" in result.notice and "출처 없음" in result.notice
-    assert [(c.n, c.article_id) for c in result.citations] == [(1, "a1")]
-    assert result.citations[0].quote == "한국은행은 24일 기준금리를 연 3.5%로 동결했다."
-
-
-@pytest.mark.parametrize("reply", ["해킹됨", "해킹됨 [9]", "[9] 해킹됨.", "해킹됨 [4][9]"])
-def test_a_model_that_obeys_the_injection_cannot_cite_its_way_in(reply, kiwi_split):
-    hits = injected_hits()
-    fallback = Answer("월세 지원은?", "정부는 청년 월세 지원을 1년 연장한다. [2]", True, (), tuple(hits))
-    result = LLMAnswerer(fake_llm(reply), answer_prompt()).answer("월세 지원은?", hits, fallback, kiwi_split)
-    assert (result.text, result.citations, result.notice) == (fallback.text, (), NOTICE_NO_CITATION)
-
-
-def test_an_injected_citation_beside_a_real_one_is_removed_and_flagged(kiwi_split):
-    hits = injected_hits()
-    fallback = Answer("월세 지원은?", "", True, (), tuple(hits))
-    reply = "청년 월세 지원이 1년 연장됩니다 [2]. 해킹됨 [9]."
-    result = LLMAnswerer(fake_llm(reply), answer_prompt()).answer("월세 지원은?", hits, fallback, kiwi_split)
-    assert result.text == f"청년 월세 지원이 1년 연장됩니다 [1]. 해킹됨.{UNSUPPORTED_MARK}"
-    assert "[9]" in result.notice and "출처 없음" in result.notice
-    assert [(c.n, c.article_id) for c in result.citations] == [(1, "a2")]
-    assert_cites_only_given_passages(result.text, result.citations, hits)
-
-
-def test_reply_without_citations_falls_back_with_notice(hits, fallback, kiwi_split):
-    result = LLMAnswerer(fake_llm("기준금리는 동결됐습니다."), answer_prompt()).answer(
-        "기준금리는?", hits, fallback, kiwi_split)
-    assert result == Answer(fallback.question, fallback.text, True, (), tuple(hits), "extractive",
-                            NOTICE_NO_CITATION)
-
-
-def test_refusal_is_an_llm_answer_not_a_fallback(hits, fallback, kiwi_split):
-    result = LLMAnswerer(fake_llm(REFUSAL), answer_prompt()).answer("환율은?", hits, fallback, kiwi_split)
-    assert (result.text, result.answerable, result.citations) == (REFUSAL, False, ())
-    assert result.backend == "llm:GenericFakeChatModel" and result.notice == ""
-
-
-def test_briefing_drops_bullets_without_valid_citation(hits, kiwi_split):
-    reply = ("- 한국은행이 기준금리를 동결했다 [1]\n- 출처가 없는 주장\n"
-             "- 예산이 1조 2천억 원으로 늘었다 [4]\n- 충북도가 2기 사업에 선정됐다 [2]")
-    bullets = summarize_bullets("정책", hits, fake_llm(reply), load_prompt("brief.ko", {"topic", "context"}),
-                                kiwi_split)
-    assert [(text, [(c.n, c.article_id) for c in cs]) for text, cs in bullets] == [
-        ("한국은행이 기준금리를 동결했다 [1]", [(1, "a1")]),
-        ("충북도가 2기 사업에 선정됐다 [2]", [(2, "a2")]),
-    ]
-    assert bullets[1][1][0].quote == "충북도는 2기 사업에 선정돼 바이오 분야에 투자한다."
+def test_real_server_error_in_briefing_gives_no_bullets(llm_server, hits, kiwi_split, caplog):
+    llm = build_chat_model("openai", llm_server, MODEL_ALIAS, None, timeout_s=60).model_copy(
+        update={"extra_body": {"grammar": 'root ::= "x'}})  # unclosed: the server answers HTTP 400
+    assert summarize_bullets("환율", hits, llm, brief_prompt(), kiwi_split) == []
+    assert "LLM briefing failed" in caplog.text and "failed to parse grammar" in caplog.text
 
 
 # --- build_chat_model and the retriever adapter --------------------------------------------------

@@ -1,38 +1,58 @@
-"""Extractive answers over the real seed pages: cited sentences, true offsets, honest declines."""
+"""Extractive answers over the bundled sample corpus: cited sentences, true offsets, honest declines.
+
+The questions and their facts are bench/questions_sample.jsonl (written with data/sample/): every
+answerable one must quote its fact from its gold article, every unanswerable one must be declined.
+"""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from answer.extractive import NOT_FOUND
+from tests.conftest import REPO
+
+QUESTIONS = [json.loads(line) for line in (REPO / "bench" / "questions_sample.jsonl")
+             .read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("question,fact,lead", [
-    ("충북 지역혁신클러스터 2기 사업에는 얼마가 투입되나?", "400억원", "충청북도는 2023년 지역혁신클러스터육성사업"),
-    ("제주테크노파크는 언제 설립됐나?", "2010년", "한국제약바이오협회는 11일"),
-    ("바이오 클러스터 협의체 위원장은 누구인가?", "박민수", "민관이 함께 바이오 클러스터 간"),
-])
-def test_answer_contains_the_fact_and_cites_its_article(seed_engine, question, fact, lead):
-    a = seed_engine.ask(question)
-    assert a.answerable and a.backend == "extractive"
-    assert any(fact in c.quote for c in a.citations), a.text
-    cited = seed_engine.articles([c.article_id for c in a.citations])
-    assert any(lead in art.body for art in cited.values())
+def fact_of(q: dict) -> str:
+    """The part of the gold answer a cited sentence must contain: "총 400억원(국비 …)" -> "400억원"."""
+    return q["answer"].split("(")[0].removeprefix("총 ").removeprefix("총사업비 ").strip()
+
+
+# Wrongly declined today (score below the threshold): issue 14's answer work takes these on.
+DECLINED_TODAY = {"s06", "s07"}
+ANSWERABLE = [pytest.param(q, id=q["id"], marks=[pytest.mark.xfail(strict=True, reason="wrongly declined")]
+                           if q["id"] in DECLINED_TODAY else []) for q in QUESTIONS if q["answer"]]
+UNANSWERABLE = [pytest.param(q, id=q["id"]) for q in QUESTIONS if not q["answer"]]
+
+
+def test_the_question_set_covers_both_kinds():
+    assert len(ANSWERABLE) == 12 and len(UNANSWERABLE) == 3
+
+
+@pytest.mark.parametrize("q", ANSWERABLE)
+def test_answer_quotes_the_fact_from_its_gold_article(sample_engine, q):
+    a = sample_engine.ask(q["question"])
+    assert a.answerable and a.backend == "extractive", a.text
+    assert any(fact_of(q) in c.quote and c.title == q["gold_title"] for c in a.citations), a.text
+    cited = sample_engine.articles([c.article_id for c in a.citations])
     for i, c in enumerate(a.citations, start=1):
         assert c.n == i and f"[{i}]" in a.text
         assert cited[c.article_id].body[c.start:c.end] == c.quote  # offsets point at the quote
 
 
-@pytest.mark.parametrize("question", [
-    "부산 해양수산 클러스터의 2030년 예산은 얼마인가?",
-    "프로야구 한국시리즈 우승팀은 어디인가?",
-])
-def test_unanswerable_questions_are_declined(seed_engine, question):
-    a = seed_engine.ask(question)
+@pytest.mark.parametrize("q", UNANSWERABLE)
+def test_unanswerable_questions_are_declined(sample_engine, q):
+    a = sample_engine.ask(q["question"])
     assert not a.answerable and a.text == NOT_FOUND and a.citations == ()
     assert a.hits  # the closest articles are still offered
 
 
-def test_teasers_are_not_used_for_answers_by_default(seed_engine):
-    a = seed_engine.ask("KOTRA 무역구조 혁신 TF는 언제 첫 회의를 열었나?")
-    assert all(h.chunk.kind == "main" for h in a.hits)
+def test_teasers_are_not_used_for_answers_by_default(sample_engine):
+    # Only a teaser (a headline and one sentence under another story) says this.
+    a = sample_engine.ask("익산 국가식품클러스터 입주 기업의 분양률은?")
+    assert a.hits and all(h.chunk.kind == "main" for h in a.hits)
+    assert "85%" not in a.text

@@ -1,8 +1,11 @@
-"""A writer process for the kill tests: ingests a folder file by file, printing each commit.
+"""A writer process for the kill tests: ingests a folder file by file, printing where it is.
 
 Run: python -m tests.index.ingest_child INDEX_DIR SOURCE_DIR
-Prints "ready" once Kiwi and the writer are loaded, then "committed N" after the first N files
-are committed (one file per batch), so the parent knows what was durable when it killed us.
+Prints "ready" once Kiwi and the writer are loaded, then for each file n (0-based, one file per
+batch) "committed n" (files 0..n-1 are committed; file n is about to be read), "embedding n",
+"publishing n" (the writer is about to take its lock and open its transaction) and "writing n"
+(the generation's files are about to be written), and "done" at the end. The parent kills it a
+moment after one of these lines, so each kill lands in a known phase whatever the machine's speed.
 """
 
 from __future__ import annotations
@@ -12,32 +15,52 @@ from pathlib import Path
 
 from kiwipiepy import Kiwi
 
-from index.build import ingest_sources
+import index.writer as writer_module
+from index.cache import CACHE_FILE, CachedEmbedder, EmbeddingCache
 from index.embed import HashEmbedder
 from index.korean import KoreanTokenizer
-from index.store import WriteLock
-from index.writer import IndexWriter
+from index.writer import EmbeddedWriter
+from tests.indexing import ingest_paths
 
 
-class PrintCommits:
+class PrintPhases:
+    def __init__(self) -> None:
+        self.file = 0
+
     def on_files(self, done: int, total: int, name: str) -> None:
         # on_files(done) runs only after the batches of the first `done` files were committed.
+        self.file = done
         print(f"committed {done}", flush=True)
 
     def on_chunks(self, done: int, batch_total: int) -> None:
-        pass
+        if done == 0:
+            print(f"embedding {self.file}", flush=True)
 
 
 def main(index_dir: Path, sources: Path) -> int:
     kiwi = Kiwi()
     kiwi.split_into_sents("준비.")  # the first analysis loads Kiwi's model: do it before "ready"
-    with WriteLock(index_dir):
-        writer = IndexWriter(index_dir, kiwi=kiwi, tokenizer=KoreanTokenizer(kiwi),
-                             embedder=HashEmbedder(64), chunk_max_chars=200, exact_search_max=10**6)
-        print("ready", flush=True)
-        ingest_sources(writer, [sources], max_file_bytes=2**20, batch_articles=1,
-                       progress=PrintCommits())
-        writer.close()
+    cache = EmbeddingCache(index_dir / CACHE_FILE)
+    writer = EmbeddedWriter(index_dir, tokenizer=KoreanTokenizer(kiwi),
+                            embedder=CachedEmbedder(HashEmbedder(64), cache), chunk_max_chars=200,
+                            exact_search_max=10**6)
+    phases = PrintPhases()
+    publish, write_generation = writer.publish, writer_module.write_generation
+
+    def publishing(batch):
+        print(f"publishing {phases.file}", flush=True)
+        return publish(batch)
+
+    def writing(*args, **kwargs):
+        print(f"writing {phases.file}", flush=True)
+        return write_generation(*args, **kwargs)
+
+    writer.publish = publishing
+    writer_module.write_generation = writing
+    print("ready", flush=True)
+    ingest_paths(writer, [sources], batch_articles=1, progress=phases)
+    writer.close()
+    cache.close()
     print("done", flush=True)
     return 0
 

@@ -74,3 +74,46 @@ def test_reingest_prints_summary_and_embeds_nothing_new(cli_index, capsys):
     assert ingest_main([str(TEST_DATA / "articles.jsonl"), "--index", str(cli_index), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "변경 없음 1" in out and "새로 임베딩 0개" in out
+
+
+def test_build_reembeds_through_the_cache_and_applies_a_new_user_dictionary(cli_index, capsys, tmp_path,
+                                                                           monkeypatch):
+    import shutil
+
+    idx = tmp_path / "idx"
+    shutil.copytree(cli_index, idx)
+    words = tmp_path / "words.tsv"
+    words.write_text("특화단지\tNNP\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSRAG_USER_DICT", str(words))
+    get_settings.cache_clear()
+    assert index_main(["search", "--index", str(idx), "특화단지"]) == 1  # built without the dictionary
+    assert "python -m index build" in capsys.readouterr().err
+    get_settings.cache_clear()
+    assert index_main(["build", "--index", str(idx)]) == 0
+    assert "rebuilt: 7 chunks" in capsys.readouterr().out
+    (out,) = run(capsys, ["search", "--index", str(idx), "--json", "--k", "1", "특화단지 예산"])
+    assert out["hits"][0]["article_id"] in {"t02", "t05"} and out["hits"][0]["bm25_rank"] == 1
+    with pytest.raises(SystemExit):  # the old flag is gone: build always rebuilds
+        index_main(["build", "--index", str(idx), "--rebuild"])
+
+
+def test_info_and_delete(cli_index, capsys, tmp_path):
+    import shutil
+
+    idx = tmp_path / "idx"
+    shutil.copytree(cli_index, idx)
+    get_settings.cache_clear()
+    assert index_main(["info", "--index", str(idx)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["articles"], info["chunks"], info["duplicates"]) == (7, 7, 1)
+    assert info["embed_model"] == "embeddinggemma-300m" and info["dense_type"] == "flat"
+    get_settings.cache_clear()
+    assert index_main(["delete", "--index", str(idx), "--article", "t04"]) == 0
+    assert "기사 1개" in capsys.readouterr().out
+    arts = run(capsys, ["articles", "--index", str(idx), "--json"])
+    assert sorted(a["article_id"] for a in arts) == ["t01", "t02", "t03", "t05", "t06", "t07"]
+    (out,) = run(capsys, ["search", "--index", str(idx), "--json", "프로야구 연승"])
+    assert "t04" not in {h["article_id"] for h in out["hits"]}
+    get_settings.cache_clear()
+    assert index_main(["delete", "--index", str(idx)]) == 1
+    assert "--article" in capsys.readouterr().err

@@ -11,28 +11,31 @@ from pathlib import Path
 import pytest
 
 from errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from index.build import ingest_sources
-from index.catalog import Filters
 from index.embed import HashEmbedder
 from index.searcher import Searcher
+from schema import Filters
 from tests.conftest import REPO, TEST_DATA
+from tests.indexing import ingest_paths
 
 ARTICLES = TEST_DATA / "articles.jsonl"
 
 
 def build(make_writer, embedder, idx: Path, *paths: Path):
-    return ingest_sources(make_writer(idx, embedder), list(paths), max_file_bytes=2**20)
+    return ingest_paths(make_writer(idx, embedder), list(paths))
 
 
 @pytest.fixture(scope="module")
-def real_index(tmp_path_factory, kiwi, tokenizer, embedder):
-    from index.writer import IndexWriter
+def real_index(tmp_path_factory, tokenizer, embedder):
+    from index.cache import CACHE_FILE, CachedEmbedder, EmbeddingCache
+    from index.writer import EmbeddedWriter
 
     idx = tmp_path_factory.mktemp("real") / "idx"
-    w = IndexWriter(idx, kiwi=kiwi, tokenizer=tokenizer, embedder=embedder, chunk_max_chars=500,
-                    exact_search_max=10**6)
-    ingest_sources(w, [ARTICLES], max_file_bytes=2**20)
+    cache = EmbeddingCache(idx / CACHE_FILE)
+    w = EmbeddedWriter(idx, tokenizer=tokenizer, embedder=CachedEmbedder(embedder, cache),
+                       chunk_max_chars=500, exact_search_max=10**6)
+    ingest_paths(w, [ARTICLES])
     w.close()
+    cache.close()
     return idx
 
 
@@ -63,16 +66,40 @@ def test_near_duplicates_collapse_with_a_count(real_index, embedder, tokenizer):
     assert original in uncollapsed and copy in uncollapsed
 
 
-def test_filters_apply_inside_retrieval(real_index, embedder, tokenizer):
+def fixture_rows() -> list[dict]:
+    return [json.loads(x) for x in ARTICLES.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def allowed_ids(searcher: Searcher, filters: Filters, mode: str = "hybrid") -> set[str]:
+    """Every article a search may return under the filters: the pool covers the whole small index,
+    so the dense ranking lists every allowed chunk."""
+    hits = searcher.search("지역 소식", k=50, filters=filters, mode=mode, collapse=False, per_article=1)
+    return {h.chunk.article_id for h in hits}
+
+
+def test_date_and_outlet_filters_select_exactly_the_matching_articles(real_index, embedder, tokenizer):
     s = Searcher(real_index, embedder, tokenizer)
-    everything = s.search("소식", k=50)
-    some_date = sorted(h.chunk.published_at[:10] for h in everything)[len(everything) // 2]
-    hits = s.search("기준금리 동결", k=50, filters=Filters(date_from=some_date))
-    assert hits and all(h.chunk.published_at[:10] >= some_date for h in hits)
-    one = s.search("기준금리 동결", k=50, filters=Filters(article_ids=("t03",)))
-    assert [h.chunk.article_id for h in one] == ["t03"]  # never fewer results than exist
-    outlet = everything[0].chunk.outlet
-    assert {h.chunk.outlet for h in s.search("예산", k=50, filters=Filters(outlets=(outlet,)))} == {outlet}
+    rows = fixture_rows()
+    assert allowed_ids(s, Filters()) == {r["id"] for r in rows}
+    day = "2025-05-20"  # t06's day: date_from and date_to are both inclusive of it
+    assert allowed_ids(s, Filters(date_from=day)) == {r["id"] for r in rows if r["published_at"][:10] >= day}
+    assert allowed_ids(s, Filters(date_to=day)) == {r["id"] for r in rows if r["published_at"][:10] <= day}
+    assert allowed_ids(s, Filters(date_from=day, date_to=day)) == {"t06"}
+    outlet = "충청한울뉴스"
+    assert allowed_ids(s, Filters(outlets=(outlet,))) == {r["id"] for r in rows if r["source"] == outlet} \
+        == {"t02", "t04"}
+    assert allowed_ids(s, Filters(article_ids=("t03",))) == {"t03"}
+    assert allowed_ids(s, Filters(article_ids=("t03",)), mode="bm25") == set()  # no query word in t03
+
+
+def test_region_and_organization_filters(real_index, embedder, tokenizer):
+    s = Searcher(real_index, embedder, tokenizer)
+    assert allowed_ids(s, Filters(regions=("충북",))) == {"t02", "t05"}  # the near-duplicate pair
+    assert allowed_ids(s, Filters(regions=("충북", "강원"))) == {"t02", "t05", "t06"}
+    assert allowed_ids(s, Filters(regions=("경남",), date_from="2025-05-01")) == set()
+    assert allowed_ids(s, Filters(organizations=("한국은행",))) == {"t01"}
+    assert allowed_ids(s, Filters(organizations=("경남테크노파크",), regions=("경남",))) == {"t03"}
+    assert allowed_ids(s, Filters(regions=("제주",))) == set()
 
 
 def test_related_excludes_the_article_and_its_copies(real_index, embedder, tokenizer):
@@ -106,8 +133,25 @@ def test_corrupt_dense_file_is_detected(tmp_path, make_writer, hash_embedder, to
     build(make_writer, hash_embedder, idx, ARTICLES)
     dense = next((idx / "gen").glob("*/dense.faiss"))
     dense.write_bytes(dense.read_bytes()[: dense.stat().st_size // 2])
-    with pytest.raises(IndexCorruptError, match="체크섬"):
+    with pytest.raises(IndexCorruptError, match="손상.*크기가 기록과 다름"):
         Searcher(idx, hash_embedder, tokenizer)
+
+
+def test_same_size_damage_is_found_by_the_background_check(tmp_path, make_writer, hash_embedder, tokenizer):
+    """Loading checks sizes only; a byte flipped in place is found by the background sha256 check,
+    and the next search says so (a catalog page overwritten in place: test_faults.py)."""
+    idx = tmp_path / "idx"
+    build(make_writer, hash_embedder, idx, ARTICLES)
+    rows = next((idx / "gen").glob("*/bm25/rows.npy"))
+    data = bytearray(rows.read_bytes())
+    data[-1] ^= 0xFF
+    rows.write_bytes(bytes(data))
+    s = Searcher(idx, hash_embedder, tokenizer)
+    assert s.wait_verified(60)
+    with pytest.raises(IndexCorruptError, match="체크섬 불일치.*python -m index check"):
+        s.search("기준금리", k=1)
+    quiet = Searcher(idx, hash_embedder, tokenizer, verify_in_background=False)
+    assert quiet.search("기준금리", k=1, mode="bm25")  # the size-only load itself does not notice
 
 
 KILL_SCRIPT = """
@@ -116,8 +160,9 @@ from pathlib import Path
 from kiwipiepy import Kiwi
 from index.embed import HashEmbedder
 from index.korean import KoreanTokenizer
-from index.writer import IndexWriter
-from index.build import ingest_sources
+from index.cache import CACHE_FILE, CachedEmbedder, EmbeddingCache
+from index.writer import EmbeddedWriter
+from tests.indexing import ingest_paths
 import index.store as store
 real = store.write_generation
 def killing(*a, **k):
@@ -128,9 +173,11 @@ store.write_generation = killing
 import index.writer as wmod
 wmod.write_generation = killing
 kiwi = Kiwi()
-w = IndexWriter(Path(sys.argv[1]), kiwi=kiwi, tokenizer=KoreanTokenizer(kiwi), embedder=HashEmbedder(64),
-                chunk_max_chars=300, exact_search_max=10**6)
-ingest_sources(w, [Path(sys.argv[2])], max_file_bytes=2**20)
+idx = Path(sys.argv[1])
+w = EmbeddedWriter(idx, tokenizer=KoreanTokenizer(kiwi),
+                   embedder=CachedEmbedder(HashEmbedder(64), EmbeddingCache(idx / CACHE_FILE)),
+                   chunk_max_chars=300, exact_search_max=10**6)
+ingest_paths(w, [Path(sys.argv[2])])
 """
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from errors import IndexLockedError, IndexWriteError
 from index import catalog as cat
-from index.build import ingest_sources
 from index.store import WriteLock, gen_path
+from schema import Filters
+from tests.indexing import ingest_paths
 
 BODY = ("충북도는 12일 청주 오송에서 바이오 클러스터 협의회를 열고 2027년까지 400억원을 투입하기로 했다. "
         "도는 충북테크노파크와 함께 입주기업 30곳의 기술개발을 지원한다. ")
@@ -39,7 +40,7 @@ def snapshot(index_dir: Path) -> list[tuple]:
 
 
 def ingest(writer, *paths, **kw):
-    return ingest_sources(writer, list(paths), max_file_bytes=2**20, **kw)
+    return ingest_paths(writer, list(paths), **kw)
 
 
 def test_reingest_is_idempotent(tmp_path, make_writer, hash_embedder):
@@ -122,11 +123,57 @@ def test_failed_commit_leaves_previous_index(tmp_path, make_writer, hash_embedde
     assert not list((idx / "gen").glob(".tmp-*"))  # the failed attempt's temp folder is pruned
 
 
-def test_second_writer_is_refused(tmp_path):
-    with WriteLock(tmp_path):
+def test_second_writer_is_refused_after_its_wait(tmp_path, make_writer, hash_embedder):
+    src = write_jsonl(tmp_path / "a.jsonl", rows(2))
+    with WriteLock(tmp_path / "idx"):
         with pytest.raises(IndexLockedError, match="쓰는 중"):
-            with WriteLock(tmp_path):
+            with WriteLock(tmp_path / "idx"):
                 pass
+        with pytest.raises(IndexLockedError, match="쓰는 중"):
+            ingest(make_writer(tmp_path / "idx", hash_embedder, lock_wait_s=0.3), src)
+    assert ingest(make_writer(tmp_path / "idx", hash_embedder), src).totals.added == 2
+
+
+def test_two_writers_take_turns_and_catch_up_with_each_other(tmp_path, make_writer, hash_embedder):
+    """Two writers open on one index, publishing alternately: each sees what the other published."""
+    idx = tmp_path / "idx"
+    first, second = make_writer(idx, hash_embedder), make_writer(idx, hash_embedder)
+    ingest(first, write_jsonl(tmp_path / "a.jsonl", rows(3, "a")))
+    ingest(second, write_jsonl(tmp_path / "b.jsonl", rows(3, "b")))
+    ingest(first, write_jsonl(tmp_path / "c.jsonl", rows(2, "c")))
+    assert [r[0] for r in snapshot(idx)] == ["a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1"]
+    report = first.check()
+    assert report.ok and report.chunks == report.dense_ids == report.bm25_docs
+    assert report.dense_ids == sum(r[3] for r in snapshot(idx))
+
+
+def test_embedding_happens_before_the_lock(tmp_path, make_writer, hash_embedder):
+    """A writer holding the lock does not stop another from embedding; only its publish waits."""
+    idx = tmp_path / "idx"
+    writer = make_writer(idx, hash_embedder, lock_wait_s=0)
+    src = write_jsonl(tmp_path / "a.jsonl", rows(4))
+    with WriteLock(idx), pytest.raises(IndexLockedError):
+        ingest(writer, src)
+    assert writer.embedder.newly_embedded() == 4  # one chunk an article, all embedded while locked out
+    assert snapshot(idx) == []
+    report = ingest(writer, src)  # the retry publishes from the cache: nothing embedded again
+    assert (report.totals.added, report.totals.embedded) == (4, 0)
+
+
+def test_delete_articles_and_sources(tmp_path, make_writer, hash_embedder):
+    idx = tmp_path / "idx"
+    a = write_jsonl(tmp_path / "a.jsonl", rows(3, "a"))
+    b = write_jsonl(tmp_path / "b.jsonl", rows(2, "b"))
+    writer = make_writer(idx, hash_embedder)
+    ingest(writer, a, b)
+    assert writer.delete_articles(["a1", "nope"]) == 1
+    assert [r[0] for r in snapshot(idx)] == ["a0", "a2", "b0", "b1"]
+    assert writer.delete_sources([str(b.resolve())]) == 2
+    assert [r[0] for r in snapshot(idx)] == ["a0", "a2"]
+    assert writer.source_sha256(str(b.resolve())) is None  # ingesting b again reads it again
+    report = writer.check()
+    assert report.ok and report.dense_ids == report.bm25_docs == report.chunks
+    assert ingest(writer, b).totals.added == 2
 
 
 def test_generations_are_pruned(tmp_path, make_writer, hash_embedder):
@@ -136,3 +183,30 @@ def test_generations_are_pruned(tmp_path, make_writer, hash_embedder):
     assert sorted(p.name for p in (idx / "gen").iterdir()) == ["000003", "000004"]
     shutil.rmtree(idx / "gen" / "000003")
     assert len(snapshot(idx)) == 8
+
+
+def test_dense_index_turns_approximate_past_the_exact_limit(tmp_path, make_writer, hash_embedder, tokenizer):
+    from index.check import dense_ids
+    from index.searcher import Searcher
+
+    idx = tmp_path / "idx"
+    writer = make_writer(idx, hash_embedder, exact_search_max=20)
+
+    def manifest() -> dict:
+        return json.loads((gen_path(idx, writer.generation) / "manifest.json").read_text(encoding="utf-8"))
+
+    ingest(writer, write_jsonl(tmp_path / "a.jsonl", rows(12, "a")))
+    assert (manifest()["dense_type"], manifest()["chunk_count"]) == ("flat", 12)
+    ingest(writer, write_jsonl(tmp_path / "b.jsonl", rows(12, "b")))  # 24 chunks > 20: IVF + SQ8
+    assert (manifest()["dense_type"], manifest()["chunk_count"]) == ("ivf_sq8", 24)
+    ingest(writer, write_jsonl(tmp_path / "c.jsonl", rows(3, "c")))  # added to the trained IVF index
+    assert (manifest()["dense_type"], manifest()["chunk_count"]) == ("ivf_sq8", 27)
+    report = writer.check()
+    assert report.ok and report.dense_ids == report.bm25_docs == report.chunks == 27
+    s = Searcher(idx, hash_embedder, tokenizer)
+    dense = s._refresh().dense
+    assert sorted(dense_ids(dense).tolist()) == list(range(1, 28))
+    # 16 lists, 8 probed: the lists nearest the query hold its own article (deterministic: fixed k-means seed).
+    hits = s.search("울산 수소차 실증에 관한 4번째 기사다.", k=3, mode="dense", collapse=False)
+    assert hits[0].chunk.article_id in {"a4", "b4"}
+    assert [h.chunk.article_id for h in s.search("c2", k=1, filters=Filters(article_ids=("c2",)))] == ["c2"]

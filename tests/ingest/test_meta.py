@@ -36,7 +36,7 @@ def test_parse_datetime_ko_reads_korean_and_iso_dates(text, expected):
 
 @pytest.mark.parametrize("text", [
     "5월 3일", "지난 26일 밝혔다", "14일(월)", "2023.13.45 10:00", "2023년 2월 30일", "",
-    "조회수 2023",
+    "조회수 2023", "입력 2025-01-01T10:00+99:99", "입력 9999-12-31T23:59-12:00",
 ])
 def test_parse_datetime_ko_refuses_dates_without_a_full_valid_date(text):
     assert parse_datetime_ko(text) == ""

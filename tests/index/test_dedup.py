@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.dedup import THRESHOLD, band_keys, minhash, similarity
+from index.dedup import THRESHOLD, band_keys, minhash, similarity
 
 WIRE = ("산업통상자원부와 중소벤처기업부는 26일 정부세종청사에서 지역경제위원회를 열고 "
         "'2020년 지역산업진흥계획'을 확정했다. 정부는 내년 6700억 원의 예산을 투입해 바이오·헬스, "
