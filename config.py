@@ -17,6 +17,15 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     index_dir: Path = Path("data/index")
+    # Where the index lives: "embedded" (FAISS + bm25s + SQLite in index_dir, the default) or
+    # "postgres" (PostgreSQL + pgvector at database_url, shared by several app processes).
+    backend: Literal["embedded", "postgres"] = "embedded"
+    database_url: SecretStr | None = None  # postgresql://user@host:port/db
+    # Embedding during ingest: in-process (None) or on a Ray cluster ("local" starts one on this
+    # machine, "auto" joins the running one, "ray://host:10001" a remote one).
+    ray_address: str | None = None
+    ray_actors: int = 1  # model replicas (actors) embedding at once
+    ray_gpus_per_actor: float = 0.0  # 1 on a GPU cluster: each actor takes a GPU
     lock_wait_s: float = 60.0  # how long a writer waits for another one's batch to be published
     batch_articles: int = 256  # articles per atomic publish during ingest
 

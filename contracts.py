@@ -12,7 +12,18 @@ from typing import Protocol
 
 import numpy as np
 
-from schema import NO_FILTERS, Article, BatchReport, CheckReport, Chunk, Filters, Hit, IndexBatch
+from schema import (
+    NO_FILTERS,
+    Article,
+    BatchReport,
+    Change,
+    CheckReport,
+    Chunk,
+    Filters,
+    Hit,
+    IndexBatch,
+    SavedBriefing,
+)
 
 # (chunks embedded so far, chunks in this batch); called with 0 first, when a batch starts.
 Progress = Callable[[int, int], None]
@@ -60,6 +71,10 @@ class IndexWriter(Protocol):
         """Remove sources and every article they gave; returns the number of articles removed."""
         ...
 
+    def save_briefing(self, briefing: SavedBriefing) -> None:
+        """Keep a saved briefing (one per topic: a new save replaces the old one)."""
+        ...
+
     def check(self, full: bool = True) -> CheckReport: ...
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -95,6 +110,21 @@ class Retriever(Protocol):
         ...
 
     def stats(self) -> dict: ...
+
+    def generation_number(self) -> int:
+        """The number of the index version searches now see (grows with every publish)."""
+        ...
+
+    def saved_briefing(self, topic: str) -> SavedBriefing | None: ...
+
+    def saved_briefings(self) -> list[SavedBriefing]:
+        """Every saved briefing, the most recently saved first."""
+        ...
+
+    def changes_since(self, since: str, filters: Filters = NO_FILTERS) -> list[Change]:
+        """Articles first seen (new) or changed after `since` (ISO 8601 UTC) within the filters,
+        the most recent first; articles stored before times were kept never count."""
+        ...
 
     def idf(self, tokens: Sequence[str]) -> list[float]:
         """BM25 inverse document frequency of query tokens (for sentence scoring)."""

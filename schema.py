@@ -70,8 +70,17 @@ class ParsedArticle:
     published_at: str = ""  # ISO 8601 with +09:00, or "" when the page does not say
     url: str = ""
     kind: str = "main"  # "main" | "teaser"
-    record_id: str = ""  # the source's own id (JSONL/CSV), kept verbatim
-    line: int = 0  # 1-based line of the record in its file, 0 for pages
+    record_id: str = ""  # the source's own id (JSONL/CSV/XLSX), kept verbatim
+    line: int = 0  # 1-based line (or sheet row) of the record in its file, 0 for pages
+    # Metadata some sources state themselves (BigKinds exports, press releases); merged into the
+    # article's tags beside what ingest/meta.py finds in the text.
+    people: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    category: str = ""  # the source's own classification, e.g. BigKinds 통합 분류 "경제>지역경제"
+    truncated: bool = False  # the body is only the lead of a longer article (BigKinds bodies)
+    department: str = ""  # press releases: the issuing 담당 부서
+    contact: str = ""  # press releases: 담당자 and phone lines, kept out of the body
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,22 @@ class Article:
     regions: tuple[str, ...] = ()
     organizations: tuple[str, ...] = ()
     duplicate_of: str | None = None
+    people: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    category: str = ""
+    truncated: bool = False
+    department: str = ""
+    contact: str = ""
+    # Set by the index when it stores the article (ISO 8601, UTC): what changed since a briefing.
+    first_seen: str = ""
+    last_changed: str = ""
+
+
+# Fields added after indexes existed: left out of an article's content hash while they hold their
+# default, so an index built before them does not see every article as changed.
+ARTICLE_FIELDS_V2 = {"people": (), "places": (), "category": "", "truncated": False, "department": "",
+                     "contact": ""}
+ARTICLE_INDEX_FIELDS = ("duplicate_of", "first_seen", "last_changed")  # kept by the index, not the source
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +168,7 @@ class Answer:
 
 R = TypeVar("R")
 
-_TUPLE_FIELDS = {"regions", "organizations"}
+_TUPLE_FIELDS = {"regions", "organizations", "people", "places", "outlets", "kinds", "article_ids"}
 
 
 def record_from_dict(cls: type[R], data: dict[str, Any]) -> R:
@@ -220,6 +245,25 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class SavedBriefing:
+    """A briefing a user saved: what to compare against next time ("what changed since")."""
+
+    topic: str
+    filters: Filters
+    saved_at: str  # ISO 8601 UTC, on the index's clock (articles' first_seen/last_changed)
+    generation: int  # the index generation the briefing was made from
+    article_ids: tuple[str, ...]  # the articles it cited
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An article that is new or changed since a moment."""
+
+    article: Article
+    status: str  # "new" | "changed"
 
 
 @dataclass(frozen=True, slots=True)

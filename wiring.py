@@ -41,13 +41,15 @@ def require_index(settings: Settings, index_dir: Path) -> None:
     from errors import IndexMissingError
     from index.catalog import CATALOG_FILE
 
-    if not (index_dir / CATALOG_FILE).is_file():
+    if settings.backend == "embedded" and not (index_dir / CATALOG_FILE).is_file():
         raise IndexMissingError(str(index_dir))
 
 
 def open_retriever(settings: Settings, index_dir: Path, tokenizer: KoreanTokenizer,
                    embedder: Embedder) -> Retriever:
     """The configured backend's retriever; raises IndexMissingError when there is no index yet."""
+    if settings.backend == "postgres":
+        raise NotImplementedError("the PostgreSQL backend is being written")  # filled in with index/pg_*
     from index.searcher import Searcher
 
     return Searcher(index_dir, embedder, tokenizer, search_params(settings))
@@ -55,7 +57,10 @@ def open_retriever(settings: Settings, index_dir: Path, tokenizer: KoreanTokeniz
 
 @contextmanager
 def chunk_embedding(settings: Settings, index_dir: Path, embedder: Embedder) -> Iterator[ChunkEmbedder]:
-    """The model behind the backend's embedding cache: what ingest and rebuilds embed through."""
+    """The model behind the backend's embedding cache: what ingest and rebuilds embed through.
+
+    With settings.ray_address the cache misses are embedded on a Ray cluster instead of here.
+    """
     from index.cache import CACHE_FILE, CachedEmbedder, EmbeddingCache
 
     cache = EmbeddingCache(index_dir / CACHE_FILE)

@@ -6,15 +6,16 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from errors import IndexCorruptError
-from schema import Article, Chunk, Filters
+from schema import Article, Change, Chunk, Filters, SavedBriefing, record_from_dict
 
 CATALOG_FILE = "catalog.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: people, places, category, truncated, department, contact, first_seen, last_changed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -25,7 +26,10 @@ CREATE TABLE IF NOT EXISTS articles(
   kind TEXT NOT NULL, title TEXT NOT NULL, subtitle TEXT NOT NULL, outlet TEXT NOT NULL,
   reporter TEXT NOT NULL, published_at TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
   regions TEXT NOT NULL, organizations TEXT NOT NULL, duplicate_of TEXT,
-  content_hash TEXT NOT NULL, minhash BLOB NOT NULL);
+  content_hash TEXT NOT NULL, minhash BLOB NOT NULL,
+  people TEXT NOT NULL DEFAULT '[]', places TEXT NOT NULL DEFAULT '[]', category TEXT NOT NULL DEFAULT '',
+  truncated INTEGER NOT NULL DEFAULT 0, department TEXT NOT NULL DEFAULT '', contact TEXT NOT NULL DEFAULT '',
+  first_seen TEXT NOT NULL DEFAULT '', last_changed TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS art_source ON articles(source_path);
 CREATE INDEX IF NOT EXISTS art_date ON articles(published_at);
 CREATE INDEX IF NOT EXISTS art_outlet ON articles(outlet);
@@ -38,6 +42,9 @@ CREATE TABLE IF NOT EXISTS lsh(
   band INTEGER NOT NULL, key INTEGER NOT NULL, article_id TEXT NOT NULL,
   PRIMARY KEY(band, key, article_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS lsh_article ON lsh(article_id);
+CREATE TABLE IF NOT EXISTS briefings(
+  topic TEXT PRIMARY KEY, filters TEXT NOT NULL, saved_at TEXT NOT NULL, generation INTEGER NOT NULL,
+  article_ids TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks(
   row INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT UNIQUE NOT NULL,
   article_id TEXT NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -46,7 +53,14 @@ CREATE INDEX IF NOT EXISTS chunk_article ON chunks(article_id);
 """
 
 _ARTICLE_COLS = ("article_id, source_path, kind, title, subtitle, outlet, reporter, published_at, "
-                 "url, body, regions, organizations, duplicate_of")
+                 "url, body, regions, organizations, duplicate_of, people, places, category, truncated, "
+                 "department, contact, first_seen, last_changed")
+_N_ARTICLE_COLS = 21
+# Columns schema version 2 added to the articles table, with their definitions for ALTER TABLE.
+_V2_COLUMNS = {"people": "TEXT NOT NULL DEFAULT '[]'", "places": "TEXT NOT NULL DEFAULT '[]'",
+               "category": "TEXT NOT NULL DEFAULT ''", "truncated": "INTEGER NOT NULL DEFAULT 0",
+               "department": "TEXT NOT NULL DEFAULT ''", "contact": "TEXT NOT NULL DEFAULT ''",
+               "first_seen": "TEXT NOT NULL DEFAULT ''", "last_changed": "TEXT NOT NULL DEFAULT ''"}
 _CHUNK_SELECT = ("SELECT c.row, c.chunk_id, c.article_id, c.seq, c.text, c.start, c.\"end\", "
                  "a.title, a.outlet, a.published_at, a.url, a.kind FROM chunks c "
                  "JOIN articles a ON a.article_id = c.article_id")
@@ -62,10 +76,45 @@ def connect(index_dir: Path, readonly: bool = False) -> sqlite3.Connection:
         index_dir.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=10000")
         conn.executescript(_SCHEMA)
         conn.execute("INSERT OR IGNORE INTO meta VALUES('schema_version', ?)", (SCHEMA_VERSION,))
+        migrate(conn)
     conn.execute("PRAGMA busy_timeout=10000")
     return conn
+
+
+def migrate(conn: sqlite3.Connection) -> bool:
+    """Bring a catalog written by an older version up to SCHEMA_VERSION in one transaction.
+
+    Version 1 -> 2 adds the article columns of later sources and the first-seen/last-changed
+    times (empty for articles stored before: they count as seen before any saved briefing).
+    Returns whether anything changed.
+    """
+    if get_meta(conn, "schema_version", SCHEMA_VERSION) == SCHEMA_VERSION and _has_v2_columns(conn):
+        conn.execute("CREATE INDEX IF NOT EXISTS art_changed ON articles(last_changed)")
+        return False
+    with transaction(conn, write=True):
+        have = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+        for name, definition in _V2_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE articles ADD COLUMN {name} {definition}")
+        conn.execute("CREATE INDEX IF NOT EXISTS art_changed ON articles(last_changed)")
+        set_meta(conn, "schema_version", SCHEMA_VERSION)
+    return True
+
+
+def _has_v2_columns(conn: sqlite3.Connection) -> bool:
+    return set(_V2_COLUMNS) <= {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+
+
+def is_current(index_dir: Path) -> bool:
+    """Whether the catalog's schema is this version's (read-only: readers ask before reading)."""
+    conn = connect(index_dir, readonly=True)
+    try:
+        return get_meta(conn, "schema_version", "1") == SCHEMA_VERSION and _has_v2_columns(conn)
+    finally:
+        conn.close()
 
 
 CATALOG_HINT = ("인덱스 폴더({dir})를 다른 이름으로 옮긴 뒤 원본 파일을 "
@@ -165,10 +214,19 @@ def delete_sources(conn: sqlite3.Connection, names: Sequence[str]) -> int:
     return sum(conn.execute("DELETE FROM sources WHERE path = ?", (n,)).rowcount for n in names)
 
 
+def first_seen_of(conn: sqlite3.Connection, article_id: str) -> str:
+    row = conn.execute("SELECT first_seen FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+    return row[0] if row else ""
+
+
 def content_hash_of(conn: sqlite3.Connection, article_id: str) -> str | None:
     row = conn.execute("SELECT content_hash FROM articles WHERE article_id = ?",
                        (article_id,)).fetchone()
     return row[0] if row else None
+
+
+def _json(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
 
 
 def insert_article(conn: sqlite3.Connection, a: Article, content_hash: str,
@@ -177,14 +235,16 @@ def insert_article(conn: sqlite3.Connection, a: Article, content_hash: str,
     set_meta(conn, "next_ord", str(ord_ + 1))
     conn.execute(
         f"INSERT INTO articles({_ARTICLE_COLS}, ord, content_hash, minhash) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"VALUES({','.join('?' * (_N_ARTICLE_COLS + 3))})",
         (a.article_id, a.source_path, a.kind, a.title, a.subtitle, a.outlet, a.reporter,
-         a.published_at, a.url, a.body, json.dumps(a.regions, ensure_ascii=False),
-         json.dumps(a.organizations, ensure_ascii=False), a.duplicate_of, ord_, content_hash,
-         sig.astype(np.uint32).tobytes()))
+         a.published_at, a.url, a.body, _json(a.regions), _json(a.organizations), a.duplicate_of,
+         _json(a.people), _json(a.places), a.category, int(a.truncated), a.department, a.contact,
+         a.first_seen, a.last_changed, ord_, content_hash, sig.astype(np.uint32).tobytes()))
     conn.executemany("INSERT OR IGNORE INTO tags VALUES(?,?,?)",
                      [("region", r, a.article_id) for r in a.regions]
-                     + [("org", o, a.article_id) for o in a.organizations])
+                     + [("org", o, a.article_id) for o in a.organizations]
+                     + [("person", p, a.article_id) for p in a.people]
+                     + [("place", p, a.article_id) for p in a.places])
     conn.executemany("INSERT OR IGNORE INTO lsh VALUES(?,?,?)",
                      [(b, k, a.article_id) for b, k in enumerate(bands)])
 
@@ -280,7 +340,9 @@ def _article_from_row(r: Sequence) -> Article:
     return Article(article_id=r[0], source_path=r[1], kind=r[2], title=r[3], subtitle=r[4],
                    outlet=r[5], reporter=r[6], published_at=r[7], url=r[8], body=r[9],
                    regions=tuple(json.loads(r[10])), organizations=tuple(json.loads(r[11])),
-                   duplicate_of=r[12])
+                   duplicate_of=r[12], people=tuple(json.loads(r[13])), places=tuple(json.loads(r[14])),
+                   category=r[15], truncated=bool(r[16]), department=r[17], contact=r[18],
+                   first_seen=r[19], last_changed=r[20])
 
 
 def get_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Article]:
@@ -293,7 +355,7 @@ def iter_articles(conn: sqlite3.Connection) -> Iterator[tuple[Article, int]]:
     sql = (f"SELECT {_ARTICLE_COLS}, (SELECT COUNT(*) FROM chunks c "
            "WHERE c.article_id = articles.article_id) FROM articles ORDER BY ord")
     for r in conn.execute(sql):
-        yield _article_from_row(r), r[13]
+        yield _article_from_row(r), r[_N_ARTICLE_COLS]
 
 
 def group_sizes(conn: sqlite3.Connection, canonical_ids: Iterable[str]) -> dict[str, int]:
@@ -308,6 +370,16 @@ def group_sizes(conn: sqlite3.Connection, canonical_ids: Iterable[str]) -> dict[
 
 def filter_rows(conn: sqlite3.Connection, f: Filters) -> np.ndarray:
     """Chunk rows allowed by the filters, as a sorted int64 array."""
+    where, args = article_conditions(f)
+    # No ORDER BY: sorting in SQL makes SQLite walk the chunks table itself (text and all) in row
+    # order; unsorted, it scans articles and reads rows from the covering chunk_article index.
+    sql = ("SELECT c.row FROM chunks c JOIN articles a ON a.article_id = c.article_id "
+           f"WHERE {' AND '.join(where)}")
+    return np.sort(np.fromiter((r[0] for r in conn.execute(sql, args)), dtype=np.int64))
+
+
+def article_conditions(f: Filters) -> tuple[list[str], list]:
+    """SQL conditions on the articles table (alias a) for the filters, and their parameters."""
     where, args = ["1=1"], []
     if f.date_from:
         where.append("a.published_at >= ?")
@@ -324,11 +396,33 @@ def filter_rows(conn: sqlite3.Connection, f: Filters) -> np.ndarray:
             where.append(f"a.article_id IN (SELECT article_id FROM tags WHERE tag = ? "
                          f"AND value IN ({','.join('?' * len(values))}))")
             args.extend([tag, *values])
-    # No ORDER BY: sorting in SQL makes SQLite walk the chunks table itself (text and all) in row
-    # order; unsorted, it scans articles and reads rows from the covering chunk_article index.
-    sql = ("SELECT c.row FROM chunks c JOIN articles a ON a.article_id = c.article_id "
-           f"WHERE {' AND '.join(where)}")
-    return np.sort(np.fromiter((r[0] for r in conn.execute(sql, args)), dtype=np.int64))
+    return where, args
+
+
+def changes_since(conn: sqlite3.Connection, since: str, f: Filters) -> list[Change]:
+    """Articles first seen or changed after `since` within the filters, the most recent first."""
+    where, args = article_conditions(f)
+    sql = (f"SELECT {_ARTICLE_COLS.replace('article_id,', 'a.article_id,', 1)} FROM articles a "
+           f"WHERE a.last_changed > ? AND {' AND '.join(where)} ORDER BY a.last_changed DESC, a.ord")
+    out = []
+    for r in conn.execute(sql, [since, *args]):
+        a = _article_from_row(r)
+        out.append(Change(a, "new" if a.first_seen > since else "changed"))
+    return out
+
+
+def save_briefing(conn: sqlite3.Connection, b: SavedBriefing) -> None:
+    conn.execute("INSERT OR REPLACE INTO briefings VALUES(?,?,?,?,?)",
+                 (b.topic, json.dumps(asdict(b.filters), ensure_ascii=False), b.saved_at, b.generation,
+                  _json(b.article_ids)))
+
+
+def saved_briefings(conn: sqlite3.Connection, topic: str | None = None) -> list[SavedBriefing]:
+    sql = "SELECT topic, filters, saved_at, generation, article_ids FROM briefings"
+    rows = conn.execute(sql + " WHERE topic = ?", (topic,)) if topic is not None else \
+        conn.execute(sql + " ORDER BY saved_at DESC")
+    return [SavedBriefing(r[0], record_from_dict(Filters, json.loads(r[1])), r[2], r[3],
+                          tuple(json.loads(r[4]))) for r in rows]
 
 
 def row_groups(conn: sqlite3.Connection, rows: Iterable[int]) -> dict[int, tuple[str, str]]:

@@ -20,7 +20,7 @@ from index.korean import KoreanTokenizer
 from index.sparse import SparseFilter, idf, search_sparse
 from index.stats import catalog_stats
 from index.store import Generation, check_compatible, load_generation, verify_files
-from schema import NO_FILTERS, Article, Filters, Hit
+from schema import NO_FILTERS, Article, Change, Filters, Hit, SavedBriefing
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ class Searcher:
         self._query_vectors: dict[str, np.ndarray] = {}
         self._query_lock = threading.Lock()
         self._cache = EmbeddingCache(index_dir / CACHE_FILE)
+        if not cat.is_current(index_dir):
+            cat.connect(index_dir).close()  # a catalog written by an older version: migrate it first
         self._damage: IndexCorruptError | None = None
         self._damaged_gen: int | None = None  # the generation whose files are damaged; None: the catalog
         self._verified = threading.Event()
@@ -247,6 +249,23 @@ class Searcher:
             return catalog_stats(self.conn) | {"embed_model": gen.manifest.get("embed_model"),
                                                "dim": gen.manifest.get("dim"),
                                                "dense_type": gen.manifest.get("dense_type")}
+
+    def generation_number(self) -> int:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            return self._refresh().number
+
+    def saved_briefing(self, topic: str) -> SavedBriefing | None:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            found = cat.saved_briefings(self.conn, topic)
+        return found[0] if found else None
+
+    def saved_briefings(self) -> list[SavedBriefing]:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            return cat.saved_briefings(self.conn)
+
+    def changes_since(self, since: str, filters: Filters = NO_FILTERS) -> list[Change]:
+        with cat.catalog_errors(self.index_dir), cat.transaction(self.conn):
+            return cat.changes_since(self.conn, since, filters)
 
     def close(self) -> None:
         self._cache.close()

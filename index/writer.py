@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
@@ -27,11 +28,23 @@ from index.dense import (
 from index.korean import KoreanTokenizer
 from index.sparse import build_sparse
 from index.store import WriteLock, load_generation, prune_generations, write_failure, write_generation
-from schema import Article, BatchReport, CheckReport, Chunk, IndexBatch, SourceBatch
+from schema import (
+    ARTICLE_FIELDS_V2,
+    ARTICLE_INDEX_FIELDS,
+    Article,
+    BatchReport,
+    CheckReport,
+    Chunk,
+    IndexBatch,
+    SavedBriefing,
+    SourceBatch,
+)
 
 
 def content_hash(a: Article) -> str:
-    data = {k: v for k, v in asdict(a).items() if k != "duplicate_of"}
+    """What the source says about an article; the index's own fields and unset later fields left out."""
+    data = {k: v for k, v in asdict(a).items() if k not in ARTICLE_INDEX_FIELDS
+            and not (k in ARTICLE_FIELDS_V2 and v == ARTICLE_FIELDS_V2[k])}
     return hashlib.sha1(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -69,6 +82,10 @@ class EmbeddedWriter:
     def unchanged_articles(self, articles: Sequence[Article]) -> set[str]:
         stored = cat.content_hashes(self.conn, [a.article_id for a in articles])
         return {a.article_id for a in articles if stored.get(a.article_id) == content_hash(a)}
+
+    def save_briefing(self, briefing: SavedBriefing) -> None:
+        with WriteLock(self.index_dir, wait_s=self.lock_wait_s), cat.transaction(self.conn, write=True):
+            cat.save_briefing(self.conn, briefing)
 
     def check(self, full: bool = True) -> CheckReport:
         return check_index(self.index_dir, full=full)
@@ -131,11 +148,14 @@ class EmbeddedWriter:
                 if a.article_id not in chunked and a.body:
                     report.problems.append(_changed_meanwhile(sb, a))
                     continue
+                now = utc_now()
+                first_seen = now
                 if old is not None:
+                    first_seen = cat.first_seen_of(self.conn, a.article_id) or now
                     deleted_rows += self._delete(a.article_id)
                 report.added += old is None
                 report.updated += old is not None
-                self._insert(a, h, report)
+                self._insert(replace(a, first_seen=first_seen, last_changed=now), h, report)
                 fresh.add(a.article_id)
             for aid in sorted(stale):
                 deleted_rows += self._delete(aid)
@@ -254,6 +274,10 @@ class EmbeddedWriter:
         add_vectors(self.dense, rows, vectors)
         self._publish()
         return len(items)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _changed_meanwhile(sb: SourceBatch, a: Article) -> IngestError:

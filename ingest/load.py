@@ -278,10 +278,24 @@ def make_articles(parsed: Sequence[ParsedArticle], source_path: str,
             continue
         seen.add(aid)
         title, subtitle = shorten(p.title), shorten(p.subtitle, 3 * META_MAX)
-        text = f"{title}\n{subtitle}\n{p.body}"
+        text = f"{title}\n{subtitle}\n{p.body}\n{' '.join(p.places)}"
         out.append(Article(
             article_id=aid, source_path=source_path, kind=p.kind, title=title,
             subtitle=subtitle, outlet=shorten(p.outlet), reporter=shorten(p.reporter),
             published_at=p.published_at, url=p.url if len(p.url) <= URL_MAX else "", body=p.body,
-            regions=tag_regions(text), organizations=tag_organizations(text)))
+            regions=tag_regions(text),
+            organizations=_merged(p.organizations, tag_organizations(text)),
+            people=_merged(p.people), places=_merged(p.places), category=shorten(p.category),
+            truncated=p.truncated, department=shorten(p.department), contact=shorten(p.contact)))
     return out, problems
+
+
+def _merged(*groups: Sequence[str]) -> tuple[str, ...]:
+    """Tag values from several sources, each once, in order; empty and over-long values dropped."""
+    seen: dict[str, None] = {}
+    for values in groups:
+        for v in values:
+            v = " ".join(str(v).split())
+            if v and len(v) <= 80:
+                seen.setdefault(v, None)
+    return tuple(seen)

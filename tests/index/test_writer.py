@@ -210,3 +210,51 @@ def test_dense_index_turns_approximate_past_the_exact_limit(tmp_path, make_write
     hits = s.search("울산 수소차 실증에 관한 4번째 기사다.", k=3, mode="dense", collapse=False)
     assert hits[0].chunk.article_id in {"a4", "b4"}
     assert [h.chunk.article_id for h in s.search("c2", k=1, filters=Filters(article_ids=("c2",)))] == ["c2"]
+
+
+def test_first_seen_and_last_changed(tmp_path, make_writer, hash_embedder):
+    idx = tmp_path / "idx"
+    src = write_jsonl(tmp_path / "a.jsonl", rows(3))
+    writer = make_writer(idx, hash_embedder)
+    ingest(writer, src)
+    conn = cat.connect(idx, readonly=True)
+    before = {a.article_id: a for a, _ in cat.iter_articles(conn)}
+    assert all(a.first_seen and a.first_seen == a.last_changed for a in before.values())
+    changed = rows(3)
+    changed[1]["body"] = BODY
+    ingest(writer, write_jsonl(src, changed))
+    after = {a.article_id: a for a, _ in cat.iter_articles(conn)}
+    assert after["r0"] == before["r0"]  # unchanged: both times kept
+    assert after["r1"].first_seen == before["r1"].first_seen < after["r1"].last_changed
+    conn.close()
+
+
+def test_a_version_1_catalog_is_migrated_and_keeps_its_articles_unchanged(tmp_path, make_writer,
+                                                                        hash_embedder, tokenizer):
+    import sqlite3
+
+    from index.searcher import Searcher
+
+    idx = tmp_path / "idx"
+    src = write_jsonl(tmp_path / "a.jsonl", rows(4))
+    ingest(make_writer(idx, hash_embedder), src)
+    # Make it what version 1 wrote: the same tables without the columns version 2 added.
+    old = sqlite3.connect(idx / cat.CATALOG_FILE)
+    old.execute("DROP INDEX art_changed")
+    for column in ("people", "places", "category", "truncated", "department", "contact", "first_seen",
+                   "last_changed"):
+        old.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    old.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    old.commit()
+    old.close()
+    assert not cat.is_current(idx)
+    s = Searcher(idx, hash_embedder, tokenizer)  # a reader migrates it on open
+    assert cat.is_current(idx)
+    assert [h.chunk.article_id for h in s.search("r2", k=1, filters=Filters(article_ids=("r2",)))] == ["r2"]
+    assert {a.first_seen for a, _ in s.iter_articles()} == {""}  # stored before times were kept
+    # The same records written with other bytes (\uXXXX escapes): the file is read again, and its
+    # articles must still count as unchanged, so content hashes did not move with the migration.
+    src.write_text("\n".join(json.dumps(r) for r in rows(4)) + "\n", encoding="utf-8")
+    report = ingest(make_writer(idx, hash_embedder), src)
+    assert (report.files_read, report.totals.added, report.totals.unchanged) == (1, 0, 4)
+    assert make_writer(idx, hash_embedder).check().ok
