@@ -16,13 +16,18 @@ import streamlit as st
 
 from answer.export import to_docx, to_markdown
 from app_view import (
+    FetchProgressView,
     StreamlitProgress,
     answer_md,
     byline,
     escape_inline,
     escape_md,
+    feed_list_md,
+    kst,
     render_answer,
     render_briefing,
+    render_changes,
+    render_fetch_report,
     render_report,
     snippet,
     term_spans,
@@ -30,7 +35,7 @@ from app_view import (
 from config import get_settings
 from engine import Engine
 from errors import NewsRagError
-from schema import Answer, Article, Filters, Hit
+from schema import Answer, Article, BriefingChanges, Filters, Hit
 from uploads import ARCHIVE_SUFFIXES, UPLOAD_SUFFIXES, UploadLimits, ingest_uploads
 
 logger = logging.getLogger("newsrag.app")
@@ -235,28 +240,64 @@ def render_brief(engine: Engine) -> None:
     with st.form("brief_form", border=False):
         topic = st.text_input("주제", key="brief_topic", placeholder="예: 바이오 클러스터")
         d_from, d_to, ok = date_range("brief")
-        submitted = st.form_submit_button("브리핑 만들기", type="primary")
-    if submitted:
-        if not topic.strip():
-            st.warning("주제를 입력하세요.")
-        elif not ok:
-            st.warning("시작일이 종료일보다 늦습니다. 기간을 다시 고르세요.")
-        else:
-            with st.spinner("브리핑을 만드는 중…"), shown_errors():
-                briefing = engine.brief(topic.strip(), d_from, d_to)
-                st.session_state["brief"] = {"briefing": briefing, "md": to_markdown(briefing),
-                                             "docx": to_docx(briefing)}
+        row = st.container(horizontal=True)
+        submitted = row.form_submit_button("브리핑 만들기", type="primary")
+        since = row.form_submit_button("지난 브리핑 이후", help="이 주제로 마지막에 저장한 브리핑 뒤로 새로 들어오거나 "
+                                                         "바뀐 기사와 수치, 일지를 봅니다.")
+    render_saved_topics(engine)
+    topic = " ".join(topic.split())
+    if (submitted or since) and not topic:
+        st.warning("주제를 입력하세요.")
+    elif submitted and not ok:
+        st.warning("시작일이 종료일보다 늦습니다. 기간을 다시 고르세요.")
+    elif submitted:
+        with st.spinner("브리핑을 만드는 중…"), shown_errors():
+            briefing = engine.brief(topic, d_from, d_to)
+            st.session_state["brief"] = {"briefing": briefing, "md": to_markdown(briefing),
+                                         "docx": to_docx(briefing)}
+            st.session_state.pop("since", None)
+    elif since:
+        with st.spinner("지난 브리핑 이후 바뀐 점을 찾는 중…"), shown_errors():
+            st.session_state["since"] = engine.since_last(topic) or topic
+    render_since(st.session_state.get("since"))
     made = st.session_state.get("brief")
     if made is None:
         return
-    slug = file_slug(made["briefing"].topic)
+    b = made["briefing"]
+    slug = file_slug(b.topic)
     row = st.container(horizontal=True)
     row.download_button("Markdown(.md) 내려받기", made["md"], file_name=f"briefing_{slug}.md",
                          mime="text/markdown", on_click="ignore", key="brief_md")
     row.download_button("Word(.docx) 내려받기", made["docx"], file_name=f"briefing_{slug}.docx",
                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                           on_click="ignore", key="brief_docx")
-    render_briefing(made["briefing"])
+    if row.button("브리핑 저장", key="brief_save", icon=":material/bookmark_add:",
+                  help="주제·기간·시각·인덱스 버전을 저장합니다. 다음에 '지난 브리핑 이후'로 그 뒤 바뀐 점을 봅니다."):
+        with shown_errors():
+            st.session_state["brief_saved"] = engine.save_briefing(b)
+            st.rerun()  # the list of saved briefings above shows the new one
+    if saved := st.session_state.pop("brief_saved", None):
+        st.success(f"「{escape_inline(saved.topic)}」 브리핑을 저장했습니다 ({kst(saved.saved_at)}, 인덱스 버전 "
+                   f"{saved.generation}). 다음에 같은 주제로 '지난 브리핑 이후'를 누르면 그 뒤 바뀐 점을 봅니다.")
+    render_briefing(b)
+
+
+def render_saved_topics(engine: Engine) -> None:
+    with shown_errors():
+        saved = engine.saved_briefings()
+        if saved:
+            st.caption("저장한 브리핑: " + ", ".join(f"{escape_inline(s.topic)} ({kst(s.saved_at)})"
+                                                   for s in saved[:10]))
+
+
+def render_since(found: BriefingChanges | str | None) -> None:
+    """The since-last view; a topic alone means no briefing was saved for it."""
+    if isinstance(found, str):
+        st.info(f"「{escape_inline(found)}」 주제로 저장한 브리핑이 없습니다. '브리핑 만들기'로 브리핑을 만든 뒤 "
+                "'브리핑 저장'을 누르면, 다음부터 그 뒤로 새로 들어오거나 바뀐 기사를 볼 수 있습니다.")
+    elif found is not None:
+        render_changes(found)
+        st.divider()
 
 
 def ingest_folder(engine: Engine, folder: Path) -> dict:
@@ -275,6 +316,40 @@ def finish_ingest(result: dict) -> None:
     st.rerun()
 
 
+def finish_fetch(report) -> None:
+    """Keep the fetch report for the next run and rerun, so the sidebar shows the new counts."""
+    st.session_state["fetch_result"] = report
+    st.rerun()
+
+
+def render_web(engine: Engine) -> None:
+    """Pages and RSS/Atom feeds by address: add pages once, or subscribe to feeds and refresh them."""
+    if report := st.session_state.get("fetch_result"):
+        st.markdown("**최근 가져오기 결과**")
+        render_fetch_report(report)
+    text = st.text_area("또는 웹 페이지·RSS/Atom 피드 주소 (한 줄에 하나, robots.txt를 지키며 가져옵니다)",
+                        key="fetch_urls", placeholder="https://news.example.com/article/123\n"
+                                                      "https://news.example.com/rss.xml")
+    urls = [line.strip() for line in text.splitlines() if line.strip()]
+    left, right = st.columns(2)
+    as_pages = left.button("페이지로 추가", key="fetch_pages_go", width="stretch")
+    as_feeds = right.button("피드로 추가·구독", key="fetch_feeds_go", width="stretch")
+    if (as_pages or as_feeds) and not urls:
+        st.warning("주소를 한 줄에 하나씩 입력한 뒤 다시 누르세요.")
+    elif as_pages or as_feeds:
+        with shown_errors():
+            add = engine.fetch_urls if as_pages else engine.add_feeds
+            finish_fetch(add(urls, FetchProgressView()))
+    feeds = engine.feeds()
+    with st.expander(f"구독 중인 피드 {len(feeds)}개"):
+        if not feeds:
+            st.caption("아직 구독한 피드가 없습니다. 위에 피드 주소를 넣고 '피드로 추가·구독'을 누르세요.")
+        st.markdown(feed_list_md(feeds))
+        if st.button("구독 중인 피드 새로 고침", key="feeds_refresh", disabled=not feeds):
+            with shown_errors():
+                finish_fetch(engine.refresh_feeds(FetchProgressView()))
+
+
 def render_add(engine: Engine, limits: UploadLimits) -> None:
     if result := st.session_state.get("ingest_result"):
         st.markdown("**최근 추가 결과**")
@@ -282,7 +357,8 @@ def render_add(engine: Engine, limits: UploadLimits) -> None:
         st.divider()
     kinds = " ".join(UPLOAD_SUFFIXES)
     # Archives pass the widget's filter so that save_uploads refuses them with our own message.
-    files = st.file_uploader(f"기사 파일 올리기 ({kinds}, 여러 개 가능, 파일당 {limits.max_file_mb} MB, "
+    files = st.file_uploader(f"기사·보도자료 파일 올리기 ({kinds}; .xlsx는 BigKinds 내려받기 파일, 여러 개 가능, "
+                             f"파일당 {limits.max_file_mb} MB, "
                              f"한 번에 {limits.max_total_mb} MB까지)",
                              type=[s.lstrip(".") for s in UPLOAD_SUFFIXES + ARCHIVE_SUFFIXES],
                              accept_multiple_files=True, max_upload_size=limits.max_file_mb,
@@ -290,6 +366,7 @@ def render_add(engine: Engine, limits: UploadLimits) -> None:
     if st.button("올린 파일 추가하기", key="upload_go", disabled=not files, type="primary"):
         with shown_errors():
             finish_ingest(ingest_uploads(engine, files, limits, StreamlitProgress()))
+    render_web(engine)
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     folder = left.text_input(f"또는 데이터 폴더({engine.settings.data_dir}) 안의 경로 (하위 폴더까지 읽습니다)",
                              key="folder_path", placeholder="예: raw")

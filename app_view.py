@@ -9,12 +9,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 
 from errors import IngestError
+from ingest.fetch_state import SavedFeed
 from ingest.pipeline import IngestReport
-from schema import Answer, Article, Briefing, BriefItem, Citation, Hit
+from ingest.remote import OUTCOMES, PROBLEMS, FetchReport
+from schema import (
+    Answer,
+    Article,
+    ArticleUpdate,
+    Briefing,
+    BriefingChanges,
+    BriefItem,
+    Citation,
+    FigureConflict,
+    Hit,
+)
 
 NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
 
@@ -109,9 +122,12 @@ def byline(outlet: str, published_at: str, extra: str = "") -> str:
     return " · ".join(parts)
 
 
-def answer_md(text: str) -> str:
-    """The answer text escaped, its [n] markers turned into numbered badges."""
-    return _MARKER.sub(lambda m: f" :blue-badge[{m.group(1)}]", escape_md(text))
+def answer_md(text: str, short: str | None = None) -> str:
+    """The answer text escaped, its [n] markers turned into numbered badges and the short answer,
+    where the first sentence states it, highlighted."""
+    at = text.find(short) if short else -1
+    body = highlight(text, [(at, at + len(short))]) if short and at >= 0 else escape_md(text)
+    return _MARKER.sub(lambda m: f" :blue-badge[{m.group(1)}]", body)
 
 
 def chunk_quote_spans(hit: Hit, cites: Sequence[Citation]) -> list[tuple[int, int]]:
@@ -172,7 +188,9 @@ def render_answer(answer: Answer, articles: dict[str, Article]) -> None:
         st.warning(NOT_FOUND)
         render_closest(answer.hits)
         return
-    st.markdown(answer_md(answer.text))
+    if answer.short_answer:
+        st.markdown(f"**{escape_inline(answer.short_answer)}**")
+    st.markdown(answer_md(answer.text, answer.short_answer))
     st.caption("  \n".join(f"[{c.n}] 「{escape_inline(c.title)}」 {byline(c.outlet, c.published_at)}"
                            for c in sorted(answer.citations, key=lambda c: c.n)))
     for cites, hit in cited_groups(answer):
@@ -219,6 +237,8 @@ def render_briefing(b: Briefing) -> None:
     for title, items, head in sections:
         st.markdown(f"#### {title}")
         st.markdown(_item_lines(items, head) if items else "- 없음")
+        if title == "주요 수치" and b.conflicts:
+            render_conflicts(b.conflicts)
     st.markdown("#### 관련 기관·지역")
     left, right = st.columns(2)
     left.markdown("**기관** " + (", ".join(f"{escape_inline(o)} ({n})" for o, n in b.organizations[:15])
@@ -229,6 +249,62 @@ def render_briefing(b: Briefing) -> None:
     st.markdown("\n".join(
         f"- {day(s.published_at)} {escape_inline(s.outlet or '출처 미상')} 「{escape_inline(s.title)}」"
         + (f" :orange-badge[+{s.copies}건 유사 기사]" if s.copies else "") for s in b.sources))
+
+
+def render_conflicts(conflicts: Sequence[FigureConflict]) -> None:
+    """Each thing the articles disagree on, its values side by side with the sentences stating them."""
+    st.markdown("#### 엇갈리는 수치")
+    st.caption("기사마다 값이 다릅니다. 어느 한쪽을 고르지 않고 나란히 보여 줍니다.")
+    for x in conflicts:
+        st.markdown(f"**{escape_inline(x.subject)}** :orange-badge[값이 엇갈림]")
+        for col, v in zip(st.columns(len(x.values)), x.values, strict=True):
+            with col.container(border=True):
+                st.markdown(f"**:orange[{escape_inline(v.figure)}]** · 기사 {len(v.citations)}건")
+                st.markdown(escape_inline(v.text))
+                st.caption(_cite_refs(v.citations))
+
+
+KST = timezone(timedelta(hours=9))
+
+
+def kst(iso: str) -> str:
+    """An ISO 8601 time as Korean local time, "YYYY-MM-DD HH:MM"."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(KST).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return escape_inline(iso) or "시각 미상"
+
+
+def _update_lines(updates: Sequence[ArticleUpdate]) -> str:
+    return "\n".join(f"- **「{escape_inline(u.citation.title)}」** "
+                      f":gray[{byline(u.citation.outlet, u.citation.published_at)}]  \n"
+                      f"  {escape_inline(u.citation.quote)}" for u in updates)
+
+
+def render_changes(ch: BriefingChanges) -> None:
+    """What changed on a topic since its saved briefing: new and changed articles, the figures and
+    timeline entries they add and any figure they contradict, each with its source."""
+    period = f"{ch.date_from or '처음'} ~ {ch.date_to or '현재'}" if ch.date_from or ch.date_to else "전체 기간"
+    st.subheader(f"지난 브리핑 이후: {escape_inline(ch.topic)}")
+    st.caption(f"저장한 브리핑: {kst(ch.saved_at)} (인덱스 버전 {ch.saved_generation}) → 지금: 인덱스 버전 "
+               f"{ch.generation} · 기간: {period}")
+    if ch.empty:
+        st.info("지난 브리핑 이후 이 주제로 새로 들어오거나 바뀐 기사가 없습니다.")
+        return
+    counts = (("새 기사", f"{len(ch.new_articles)}건"), ("바뀐 기사", f"{len(ch.changed_articles)}건"),
+              ("새 수치", f"{len(ch.figures)}개"), ("엇갈리는 수치", f"{len(ch.conflicts)}건"))
+    for col, (label, value) in zip(st.columns(4), counts, strict=True):
+        col.metric(label, value)
+    for title, updates in (("새 기사", ch.new_articles), ("바뀐 기사", ch.changed_articles)):
+        st.markdown(f"#### {title}")
+        st.markdown(_update_lines(updates) if updates else "- 없음")
+    st.markdown("#### 새 수치")
+    st.markdown(_item_lines(ch.figures, lambda i: f"**{escape_inline(i.figure)}** — ") if ch.figures else "- 없음")
+    st.markdown("#### 일지에 더해진 항목")
+    st.markdown(_item_lines(ch.timeline, lambda i: f"**{escape_inline(i.date) or '날짜 미상'}** ")
+                if ch.timeline else "- 없음")
+    if ch.conflicts:
+        render_conflicts(ch.conflicts)
 
 
 def where(e: IngestError, names: dict[str, str]) -> str:
@@ -274,3 +350,43 @@ class StreamlitProgress:
 
     def on_chunks(self, done: int, batch_total: int) -> None:
         self.status.caption(f"청크 임베딩 {done}/{batch_total}")
+
+
+class FetchProgressView(StreamlitProgress):
+    """StreamlitProgress that also shows the address being fetched."""
+
+    def on_fetch(self, done: int, total: int, url: str) -> None:
+        self.bar.progress(done / total if total else 1.0, text=f"주소 {done}/{total} · {escape_inline(url)}")
+
+
+def render_fetch_report(report: FetchReport) -> None:
+    """What fetching pages or feeds did: counts, the addresses that failed and why, then every address."""
+    cols = st.columns(4)
+    counts = (("가져옴", report.count("fetched")),
+              ("변경 없음", report.count("not_modified", "unchanged", "skipped")),
+              ("피드 요약으로 대체", report.count("fallback")), ("실패", report.count(*PROBLEMS)))
+    for col, (label, value) in zip(cols, counts, strict=True):
+        col.metric(label, f"{value}개")
+    if report.ingest is not None:
+        t = report.ingest.totals
+        st.caption(f"기사 추가 {t.added}건 · 갱신 {t.updated}건 · 변경 없음 {t.unchanged}건 · 청크 {t.chunks}개")
+    failed = [i for i in report.items if i.outcome in PROBLEMS]
+    if failed:
+        st.warning("가져오지 못한 주소 {}개:\n\n{}".format(len(failed), "\n".join(
+            f"- **{escape_inline(i.url)}** ({i.label}): {escape_inline(i.message)}" for i in failed)))
+    elif report.items:
+        st.success("모든 주소를 처리했습니다.")
+    with st.expander(f"주소별 결과 {len(report.items)}개"):
+        st.markdown("\n".join(
+            f"- {'└ ' if i.feed else ''}{OUTCOMES[i.outcome]} · {escape_inline(i.url)}"
+            + (f" — {escape_inline(i.message)}" if i.message else "") for i in report.items))
+
+
+def feed_list_md(feeds: Sequence[SavedFeed]) -> str:
+    """The saved feeds as a Markdown list: title, address and when a refresh last read them."""
+    lines = []
+    for f in feeds:
+        when = f"{f.refreshed_at[:16].replace('T', ' ')} UTC" if f.refreshed_at else "아직 없음"
+        lines.append(f"- **{escape_inline(f.title or '(제목 없음)')}** · {escape_inline(f.url)} "
+                     f":gray[(마지막 새로 고침 {escape_inline(when)})]")
+    return "\n".join(lines)

@@ -38,15 +38,19 @@ class Settings(BaseSettings):
 
     chunk_max_chars: int = 500
     user_dict: Path | None = None  # extra Kiwi words, one "word<TAB>TAG" per line
+    shortforms: bool = True  # 과기정통부 ↔ 과학기술정보통신부 … (index/shortforms.ko.tsv) in search and answers
 
     top_k: int = 8
     rrf_k: int = 10  # tuned on KorQuAD dev (bench/korquad.py --tune)
     dense_weight: float = 1.0
     bm25_weight: float = 1.5
+    fusion: Literal["rrf", "minmax"] = "rrf"  # rank fusion, or score fusion (bench/fusion.py compares them)
+    article_second: float = 0.0  # article ranking: best chunk + this × second best (long page-like documents)
     max_chunks_per_article: int = 2
     exact_search_max: int = 200_000  # past this many chunks the dense index turns approximate
 
     answer_min_score: float = 0.60  # extractive answers below this say "not found" (bench/seeds.py)
+    answer_min_score_with_value: float = 0.45  # the same, when the sentence states the asked-for value
 
     llm_provider: Literal["none", "openai", "ollama"] = "none"
     llm_base_url: str | None = None
@@ -57,6 +61,11 @@ class Settings(BaseSettings):
     max_file_mb: int = 64  # larger files are refused with a message (split them)
     upload_max_mb: int = 50  # per file uploaded in the app
     upload_max_total_mb: int = 200  # all files of one upload together
+
+    fetch_delay_s: float = 1.0  # least time between two requests to one host (a robots.txt Crawl-delay may ask more)
+    fetch_timeout_s: float = 20.0  # per request: connecting, each read, and the whole body
+    fetch_user_agent: str = "newsrag/1.0 (policy news search; respects robots.txt)"  # sent with every request
+    fetch_private_hosts: bool = False  # allow URLs on loopback/private addresses (an intranet); refused by default
 
 
 @lru_cache

@@ -10,15 +10,32 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from answer.brief import build_briefing
+from answer.brief import build_briefing, build_changes
 from answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from config import Settings
 from contracts import IndexWriter, Progress, Retriever
 from errors import IndexMissingError
 from ingest.load import sources_from_paths
 from ingest.pipeline import IngestParams, IngestProgress, IngestReport, ingest_sources
-from schema import NO_FILTERS, Answer, Article, Briefing, BriefItem, CheckReport, Filters, Hit, Source
+from schema import (
+    NO_FILTERS,
+    Answer,
+    Article,
+    Briefing,
+    BriefingChanges,
+    BriefItem,
+    CheckReport,
+    Filters,
+    Hit,
+    SavedBriefing,
+    Source,
+)
+
+if TYPE_CHECKING:
+    from ingest.fetch_state import SavedFeed
+    from ingest.remote import FetchProgress, FetchReport, FetchRun
 
 
 class Engine:
@@ -112,7 +129,8 @@ class Engine:
     def extractive(self) -> ExtractiveAnswerer:
         r = self.retriever
         return ExtractiveAnswerer(self.embedder, self.tokenizer, r.idf, r.query_vector,
-                                  ExtractiveConfig(min_score=self.settings.answer_min_score))
+                                  ExtractiveConfig(min_score=self.settings.answer_min_score,
+                                                   min_score_with_value=self.settings.answer_min_score_with_value))
 
     def ask(self, question: str, k: int | None = None, filters: Filters = NO_FILTERS,
             on_token: Callable[[str], None] | None = None) -> Answer:
@@ -126,10 +144,16 @@ class Engine:
         return [s.text for s in self.tokenizer.kiwi.split_into_sents(text)]
 
     def brief(self, topic: str, date_from: str = "", date_to: str = "", k: int = 40) -> Briefing:
+        from index.writer import utc_now
+
+        topic = topic_key(topic)
+        # Time and generation before the search: a save then misses nothing published meanwhile.
+        made_at, generation = utc_now(), self.retriever.generation_number()
         filters = Filters(date_from=date_from, date_to=date_to)
         hits = self.search(topic, k=k, filters=filters, per_article=3)
         articles = self.articles([h.chunk.article_id for h in hits])
-        briefing = build_briefing(topic, hits, articles, self.extractive, date_from, date_to)
+        briefing = replace(build_briefing(topic, hits, articles, self.extractive, date_from, date_to),
+                           generation=generation, made_at=made_at)
         if self.llm_answerer is None:
             return briefing
         return self._with_generated_summary(briefing, topic, hits)
@@ -145,6 +169,51 @@ class Engine:
             return briefing
         summary = tuple(BriefItem(text, tuple(cites)) for text, cites in bullets)
         return replace(briefing, summary=summary, backend=f"llm:{model_label(self.llm_answerer.llm)}")
+
+    # --- saved briefings: what changed since ----------------------------------------------------
+
+    def save_briefing(self, briefing: Briefing) -> SavedBriefing:
+        """Keep a briefing's topic, period, time and index generation for `since_last`; saving the
+        same topic again replaces the earlier save."""
+        from index.writer import utc_now
+
+        saved = SavedBriefing(topic=topic_key(briefing.topic),
+                              filters=Filters(date_from=briefing.date_from, date_to=briefing.date_to),
+                              saved_at=briefing.made_at or utc_now(), generation=briefing.generation,
+                              article_ids=tuple(s.article_id for s in briefing.sources))
+        with self.writing() as writer:
+            writer.save_briefing(saved)
+        return saved
+
+    def saved_briefings(self) -> list[SavedBriefing]:
+        """Every saved briefing, the most recently saved first."""
+        return self.retriever.saved_briefings()
+
+    def since_last(self, topic: str, k: int = 40, max_changed: int = 200) -> BriefingChanges | None:
+        """What is new or changed on a topic since its last saved briefing (None: never saved).
+
+        Articles first seen or changed after the save, within its period, that are on the topic;
+        a new near-duplicate copy of an article known before is no news. Conflicting figures are
+        looked for between them and the topic's briefing now.
+        """
+        from index.writer import utc_now
+
+        saved = self.retriever.saved_briefing(topic_key(topic))
+        if saved is None:
+            return None
+        made_at, generation = utc_now(), self.retriever.generation_number()
+        changes = self.retriever.changes_since(saved.saved_at, saved.filters)[:max_changed]
+        ids = {c.article.article_id for c in changes}
+        changes = [c for c in changes if not c.article.duplicate_of or c.article.duplicate_of in ids]
+        hits: list[Hit] = []
+        if changes:
+            only = replace(saved.filters, article_ids=tuple(c.article.article_id for c in changes))
+            hits = self.search(saved.topic, k=3 * len(changes), filters=only, per_article=3)
+            seen = {h.chunk.chunk_id for h in hits}
+            hits += [h for h in self.search(saved.topic, k=k, filters=saved.filters, per_article=3)
+                     if h.chunk.chunk_id not in seen]
+        articles = self.articles(list(dict.fromkeys(h.chunk.article_id for h in hits)))
+        return build_changes(saved, changes, hits, articles, self.extractive, generation, made_at)
 
     def llm_label(self) -> str | None:
         """The configured chat model's name, or None when answers are extractive only."""
@@ -185,6 +254,50 @@ class Engine:
                                                        self.embedder) as embedder:
             return ingest_sources(items, writer, embedder, self.tokenizer.kiwi, params, progress)
 
+    # --- the web: pages and feeds ----------------------------------------------------------------
+
+    def fetch_urls(self, urls: Sequence[str], progress: FetchProgress | None = None) -> FetchReport:
+        """Fetch pages (politely, conditionally) and ingest those that are new or changed."""
+        with self._fetch_run(progress) as run:
+            run.add_pages(urls)
+            return run.finish(self.ingest(run.sources, progress) if run.sources else None)
+
+    def add_feeds(self, urls: Sequence[str], progress: FetchProgress | None = None) -> FetchReport:
+        """Subscribe to feeds (those that parse as feeds) and ingest their entries' pages."""
+        with self._fetch_run(progress) as run:
+            run.add_feeds(urls, subscribe=True)
+            return run.finish(self.ingest(run.sources, progress) if run.sources else None)
+
+    def refresh_feeds(self, progress: FetchProgress | None = None) -> FetchReport:
+        """Re-read every saved feed; fetch and ingest only the entries that are new or changed."""
+        with self._fetch_run(progress) as run:
+            run.add_feeds([f.url for f in run.state.feeds()])
+            return run.finish(self.ingest(run.sources, progress) if run.sources else None)
+
+    def feeds(self) -> list[SavedFeed]:
+        """The saved feeds, oldest subscription first (none before anything was fetched)."""
+        from ingest.fetch_state import FetchState
+        from wiring import fetch_state_path
+
+        path = fetch_state_path(self.settings, self.index_dir)
+        if not path.is_file():
+            return []
+        with FetchState(path) as state:
+            return state.feeds()
+
+    @contextmanager
+    def _fetch_run(self, progress: FetchProgress | None) -> Iterator[FetchRun]:
+        from ingest.fetch import Fetcher, FetchParams
+        from ingest.fetch_state import FetchState
+        from ingest.remote import FetchRun
+        from wiring import fetch_state_path
+
+        s = self.settings
+        params = FetchParams(user_agent=s.fetch_user_agent, timeout_s=s.fetch_timeout_s, delay_s=s.fetch_delay_s,
+                             max_bytes=s.max_file_mb * 2**20, private_hosts=s.fetch_private_hosts)
+        with FetchState(fetch_state_path(s, self.index_dir)) as state, Fetcher(params) as fetcher:
+            yield FetchRun(fetcher, state, progress)
+
     def delete_articles(self, article_ids: Sequence[str]) -> int:
         with self.writing() as writer:
             return writer.delete_articles(article_ids)
@@ -204,3 +317,8 @@ class Engine:
     def rebuild(self, progress: Progress | None = None) -> int:
         with self.writing() as writer:
             return writer.rebuild(progress)
+
+
+def topic_key(topic: str) -> str:
+    """A topic as briefings are saved under it: surrounding and repeated spaces do not count."""
+    return " ".join(topic.split())

@@ -164,6 +164,9 @@ class Answer:
     hits: tuple[Hit, ...]
     backend: str = "extractive"
     notice: str = ""
+    # The asked-for value itself ("400억원", "2010년", "박민수"), taken from the first cited sentence
+    # when the question asks for an amount, share, date, count, person, place or organisation.
+    short_answer: str | None = None
 
 
 R = TypeVar("R")
@@ -277,6 +280,17 @@ class BriefItem:
 
 
 @dataclass(frozen=True, slots=True)
+class FigureConflict:
+    """Articles giving different values for the same thing (an amount, a share, a count or an
+    event's date for one programme): every value with the sentences that state it, none winning."""
+
+    subject: str  # what the values are of, e.g. "지역혁신클러스터 2기 · 총액"
+    kind: str  # "amount" | "share" | "count" | "date"
+    role: str  # 총액, 국비, 기업, 착공 …
+    values: tuple[BriefItem, ...]  # one per distinct value (figure: as written), two or more
+
+
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     article_id: str
     title: str
@@ -298,3 +312,39 @@ class Briefing:
     regions: tuple[tuple[str, int], ...]
     sources: tuple[SourceRef, ...]
     backend: str = "extractive"
+    conflicts: tuple[FigureConflict, ...] = ()
+    generation: int = 0  # the index generation it was made from
+    made_at: str = ""  # ISO 8601 UTC, taken before its search (what a save compares against)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleUpdate:
+    """An article on a saved topic, new or changed since the briefing was saved, cited by its
+    sentence most on the topic."""
+
+    status: str  # "new" | "changed"
+    citation: Citation
+    first_seen: str
+    last_changed: str
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingChanges:
+    """What is new or changed on a topic since its saved briefing; every line is cited."""
+
+    topic: str
+    saved_at: str
+    saved_generation: int
+    generation: int  # the index generation compared against it
+    made_at: str
+    date_from: str
+    date_to: str
+    new_articles: tuple[ArticleUpdate, ...]
+    changed_articles: tuple[ArticleUpdate, ...]
+    figures: tuple[BriefItem, ...]  # figures the new or changed articles state
+    timeline: tuple[BriefItem, ...]  # timeline entries they add
+    conflicts: tuple[FigureConflict, ...]  # conflicting figures one of them is part of
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new_articles or self.changed_articles)

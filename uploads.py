@@ -22,7 +22,7 @@ from ingest.pipeline import IngestProgress, IngestReport
 if TYPE_CHECKING:
     from engine import Engine
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv", ".xlsx", ".pdf", ".hwp", ".hwpx")
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".7z", ".rar", ".tar", ".bz2", ".xz", ".zst")
 MAX_NAME_CHARS = 100
 # ext4 and most file systems cap a name at 255 bytes; Hangul takes 3 bytes a character in UTF-8,
@@ -37,6 +37,13 @@ _ARCHIVE_MAGIC = (
     (0, b"\xfd7zXZ\x00", "XZ"), (0, b"\x28\xb5\x2f\xfd", "Zstandard"), (257, b"ustar", "TAR"),
 )
 _BZIP2 = re.compile(rb"BZh[1-9](?:1AY&SY|\x17rE8P\x90)")
+# Documents that are ZIP containers pass the archive refusal when their entries say they are one.
+_CONTAINER_LABELS = {".xlsx": "엑셀(.xlsx)", ".hwpx": "한글(.hwpx)"}
+CONTAINER_ENTRIES_MAX = 10_000
+CONTAINER_UNPACKED_MAX = 512 * 2**20
+# Deflated XML packs 5-30 to 1; an entry over 1 MiB that unpacks to 200 times its packed size is a bomb.
+CONTAINER_RATIO_MAX = 200
+_HWPX_MIME = b"application/hwp+zip"
 _RESERVED = re.compile(r'[<>:"|?*]')
 
 
@@ -97,7 +104,8 @@ def save_uploads(files: Sequence[Upload], dest: Path, max_file_bytes: int,
                  max_total_bytes: int) -> SavedUploads:
     """Write the acceptable uploads into dest (a fresh folder) under safe, unique names.
 
-    Nothing is unpacked: archives are refused by name and by content. Files past the per-file limit,
+    Nothing is unpacked: archives are refused by name and by content (an .xlsx or .hwpx passes when
+    its entries show it is that document; see container_problem). Files past the per-file limit,
     or past the per-request total once the earlier files are counted, are refused and not written.
     """
     out, total, taken = SavedUploads(), 0, set()
@@ -109,8 +117,7 @@ def save_uploads(files: Sequence[Upload], dest: Path, max_file_bytes: int,
         if not reason and len(data) > max_file_bytes:  # trust the bytes, not the reported size
             reason = _too_big(len(data), max_file_bytes)
         if not reason and (kind := archive_kind(data)):
-            reason = (f"압축 파일({kind})은 받지 않습니다. 확장자와 달리 내용이 압축 파일입니다. "
-                      "압축을 풀어 텍스트·HTML·JSONL·CSV 파일을 올리세요.")
+            reason = _archive_refusal(kind, name, data)
         if not reason and total + len(data) > max_total_bytes:
             reason = (f"한 번에 올릴 수 있는 용량({max_total_bytes / 2**20:.0f} MB)을 넘었습니다. "
                       "나머지는 따로 올리세요.")
@@ -145,6 +152,53 @@ def ingest_uploads(engine: Engine, files: Sequence[Upload], limits: UploadLimits
         shutil.rmtree(folder, ignore_errors=True)
     names = {name: name.removeprefix("upload/") for name in saved.files.values()}  # as reports name them
     return {"report": report, "refused": saved.refused, "names": names}
+
+
+def container_problem(data: bytes, suffix: str) -> str:
+    """Why ZIP bytes named .xlsx/.hwpx are refused (Korean), or "" when they are that document.
+
+    An .xlsx holds [Content_Types].xml and xl/; an .hwpx holds Contents/ and, when it has one, a
+    mimetype entry saying application/hwp+zip. Entry count, unpacked total and each large entry's
+    packing ratio are bounded, so a zip bomb is refused without unpacking anything.
+    """
+    label = _CONTAINER_LABELS[suffix]
+    not_one = (f"압축 파일(ZIP)은 받지 않습니다. 확장자는 {suffix}이지만 {label} 문서가 아니라 일반 압축 "
+               "파일입니다. 압축을 풀어 안의 파일을 올리세요.")
+    if not data.startswith(b"PK\x03\x04"):  # a zip behind a prefix is no document
+        return not_one
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            small = "mimetype" in names and z.getinfo("mimetype").file_size < 100
+            mime = z.read("mimetype").strip() if small else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, RuntimeError):
+        return not_one
+    if suffix == ".xlsx":
+        ok = "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
+    else:
+        ok = any(n.startswith("Contents/") for n in names) and mime in (b"", _HWPX_MIME)
+    if not ok:
+        return not_one
+    if _is_bomb(infos):
+        return (f"{label} 파일인데 압축을 풀면 지나치게 커집니다(압축 폭탄으로 보입니다). "
+                "원래 프로그램에서 다시 저장해 올리세요.")
+    return ""
+
+
+def _is_bomb(infos: Sequence[zipfile.ZipInfo]) -> bool:
+    if len(infos) > CONTAINER_ENTRIES_MAX or sum(i.file_size for i in infos) > CONTAINER_UNPACKED_MAX:
+        return True
+    return any(i.file_size > 2**20 and i.file_size > CONTAINER_RATIO_MAX * max(i.compress_size, 1) for i in infos)
+
+
+def _archive_refusal(kind: str, name: str, data: bytes) -> str:
+    """The refusal for archive bytes; "" for a real .xlsx/.hwpx document (a ZIP container)."""
+    suffix = Path(name).suffix.lower()
+    if kind == "ZIP" and suffix in _CONTAINER_LABELS:
+        return container_problem(data, suffix)
+    return (f"압축 파일({kind})은 받지 않습니다. 확장자와 달리 내용이 압축 파일입니다. "
+            "압축을 풀어 텍스트·HTML·JSONL·CSV·엑셀·PDF·한글 파일을 올리세요.")
 
 
 def _refusal(name: str, f: Upload, max_file_bytes: int) -> str:

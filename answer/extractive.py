@@ -1,33 +1,30 @@
-"""The default answerer: picks the sentences of the top hits that answer the question, cited."""
+"""The default answerer: picks the sentences of the top hits that answer the question, cited.
+
+No LLM: every sentence of the hits is scored by the question's IDF-weighted Korean words it
+contains (short forms count as their full names), and the four best by the query embedding. A
+sentence can answer only if its article names everything the question names (people,
+organisations, places, numbers such as "3기" or "2030년") and, when the question asks for a kind of
+value (an amount, a date, a count, a person …), it states one; the answer then opens with that
+value (`Answer.short_answer`). Otherwise the answerer declines.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from answer.values import Span, asked_kind, find_values, short_answer
 from index.embed import Embedder
 from index.korean import ENTITY_POS, KoreanTokenizer
 from schema import Answer, Citation, Hit
 
 NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
-
-# What a question asks for, and what a sentence carrying that answer looks like.
-_WANTS = (
-    (re.compile(r"얼마|규모|금액|예산|비용|사업비|국비|투자액|투입|매출|수출액"),
-     re.compile(r"\d[\d,.]*\s*(?:조|억|천만|백만|만)?\s*(?:원|달러)")),
-    (re.compile(r"몇\s*(?:%|퍼센트)|비율|증가율|감소율|상승률"), re.compile(r"\d[\d,.]*\s*(?:%|퍼센트)")),
-    (re.compile(r"언제|며칠|몇\s*(?:월|일|년)|날짜|시기|연도|기간"),
-     re.compile(r"\d{4}\s*년|\d{1,2}\s*월|\d{1,2}\s*일|\d{4}[.-]\d{1,2}")),
-    (re.compile(r"몇\s*(?:개|명|곳|건|개사|개소|차례|번)|수는|인원"),
-     re.compile(r"\d[\d,]*\s*(?:개|명|곳|건|개사|개소|차례|번|여\s*명)")),
-    (re.compile(r"누구|누가|위원장|원장|대표|장관|차관|지사|시장"),
-     re.compile(r"(?:장관|차관|원장|위원장|대표|지사|시장|교수|센터장|이사장|회장|청장|단장|실장|기자)")),
-    (re.compile(r"어디|어느\s*(?:곳|지역|도시|장소)|장소"),
-     re.compile(r"(?:시|도|군|구|청사|호텔|센터|회관|컨벤션|캠퍼스)(?:에서|에|\s)")),
-)
+# A number with its counter ("3기", "2차", "100번째") must appear as such, not inside "제2차관".
+_COUNTER_TAGS = {"NNB", "NNG", "XSN"}
+_PARTICLE_OR_END = r"(?=[은는이가을를의와과에도로만]|[^가-힣]|$)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +34,12 @@ class Candidate:
     start: int  # offsets in the article body
     end: int
     lexical: float
-    wanted: bool
-    coverage: float = 1.0  # share of the question's named entities found in the sentence's chunk
+    wanted: bool  # states a value of the kind the question asks for (True when it asks for none)
+    kind: str | None = None  # the kind of value the question asks for
+    coverage: float = 1.0  # share of the question's named entities found in the sentence's article
     dense: float = 0.0
+    grounded: bool = True  # its article names every entity and numbered thing the question names
+    names: tuple[Span, ...] = ()  # Kiwi's proper nouns of the sentence (short-answer fallback)
 
     @property
     def score(self) -> float:
@@ -51,6 +51,9 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class ExtractiveConfig:
     min_score: float = 0.60  # calibrated on bench/questions_seeds.jsonl (bench/seeds.py)
+    # When the question asks for a kind of value, the sentence must state one and its article must
+    # name what the question names: with that evidence a lower score is enough.
+    min_score_with_value: float = 0.45
     max_sentences: int = 3
     rerank: int = 4  # candidate sentences embedded per question (0: lexical only)
     near_duplicate: float = 0.7
@@ -58,6 +61,27 @@ class ExtractiveConfig:
 
 
 DEFAULT_CONFIG = ExtractiveConfig()
+
+
+@dataclass(slots=True)
+class Question:
+    """What the answer must match: weighted words, the asked kind, and what it names."""
+
+    text: str
+    weights: dict[str, float]
+    kind: str | None
+    entities: set[str]  # proper nouns, foreign words and numbers, short forms replaced by groups
+    groups: set[str]  # full names of the short-form groups it uses (과기정통부 → 과학기술정보통신부)
+    counted: list[re.Pattern[str]] = field(default_factory=list)  # "3기", "2차": number + counter
+
+
+@dataclass(slots=True)
+class Evidence:
+    """What one article's retrieved text names: its entities, short-form groups and raw text."""
+
+    entities: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
+    text: str = ""
 
 
 class ExtractiveAnswerer:
@@ -71,8 +95,8 @@ class ExtractiveAnswerer:
         self.query_vector = query_vector
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        candidates = self.rank(question, hits)
-        chosen = self._choose(candidates)
+        kind = asked_kind(question)
+        chosen = self._choose(self.rank(question, hits, kind))
         if not chosen:
             return Answer(question, NOT_FOUND, False, (), tuple(hits))
         citations = tuple(
@@ -83,61 +107,78 @@ class ExtractiveAnswerer:
                      start=c.start, end=c.end, url=hits[c.hit_index].chunk.url)
             for i, c in enumerate(chosen, start=1))
         text = " ".join(f"{c.text} [{i}]" for i, c in enumerate(chosen, start=1))
-        return Answer(question, text, True, citations, tuple(hits))
+        span = short_answer(question, kind, chosen[0].text, list(chosen[0].names))
+        return Answer(question, text, True, citations, tuple(hits),
+                      short_answer=span.text if span else None)
 
-    def rank(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
+    def rank(self, question: str, hits: Sequence[Hit], kind: str | None = None) -> list[Candidate]:
         """All sentences of the hits, best first."""
-        sentences, hit_entities = self._analyse(hits)
+        sentences, evidence = self._analyse(hits)
         if not sentences:
             return []
-        q_morphs = self.tokenizer.kiwi.tokenize(question)
-        q_tokens = list(dict.fromkeys(self._content(q_morphs)))
-        weights = dict(zip(q_tokens, self.idf(q_tokens), strict=True))
-        total = sum(weights.values()) or 1.0
-        wants = [w for q, w in _WANTS if q.search(question)]
-        coverage = self._coverage(_entities(q_morphs), hits, hit_entities)
-        cands = [Candidate(i, text, start, end,
-                           lexical=sum(weights[t] for t in set(toks) & weights.keys()) / total,
-                           wanted=any(w.search(text) for w in wants), coverage=coverage[i])
-                 for i, text, start, end, toks in sentences]
-        cands.sort(key=lambda c: (c.lexical + (0.1 if c.wanted else 0.0), -c.hit_index), reverse=True)
+        q = self.read_question(question, kind)
+        total = sum(q.weights.values()) or 1.0
+        coverage = [_coverage(q, evidence[h.chunk.article_id]) for h in hits]
+        cands = []
+        for i, text, start, end, toks, names in sentences:
+            ev = evidence[hits[i].chunk.article_id]
+            cands.append(Candidate(
+                i, text, start, end,
+                lexical=sum(q.weights[t] for t in set(toks) & q.weights.keys()) / total,
+                wanted=q.kind is None or bool(find_values(q.kind, text)), kind=q.kind, coverage=coverage[i],
+                grounded=_grounded(q, ev), names=names))
+        # The sentences worth the model's time: grounded ones that state the asked-for value first
+        # (only they can open an answer), then by words.
+        cands.sort(key=lambda c: (c.grounded, c.wanted, c.lexical, -c.hit_index), reverse=True)
         return self._rerank(question, cands, hits)
+
+    def read_question(self, question: str, kind: str | None) -> Question:
+        morphs = self.tokenizer.kiwi.tokenize(question)
+        sf = self.tokenizer.shortforms
+        spans = sf.spans(question) if sf is not None else []
+        tokens = list(dict.fromkeys(self._content(morphs) + [name.lower() for *_, name in spans]))
+        inside = [(s, e) for s, e, _ in spans]
+        entities = {t.form.lower() for t in morphs if t.tag.split("-")[0] in ENTITY_POS and t.tag != "SN"
+                    and not any(s <= t.start < e for s, e in inside)}
+        counted, years = _numbers(morphs)
+        return Question(question, dict(zip(tokens, self.idf(tokens), strict=True)), kind,
+                        entities | years, {name for *_, name in spans}, counted)
 
     def _content(self, morphs) -> list[str]:
         # The same filter as KoreanTokenizer.__call__ (BM25 tokens), on morphemes already analysed.
         return [t.form.lower() for t in morphs if t.tag.split("-")[0] in self.tokenizer.keep_pos]
 
-    @staticmethod
-    def _coverage(entities: set[str], hits: Sequence[Hit], hit_entities: list[set[str]]) -> list[float]:
-        if not entities:
-            return [1.0] * len(hits)
-        out = []
-        for h, found in zip(hits, hit_entities, strict=True):
-            text = h.chunk.text.lower()
-            out.append(sum(e in found or e in text for e in entities) / len(entities))
-        return out
-
-    def _analyse(self, hits: Sequence[Hit]) -> tuple[list[tuple[int, str, int, int, list[str]]], list[set[str]]]:
-        """One Kiwi pass over the hits: each sentence with its content tokens, each hit's entities.
+    def _analyse(self, hits: Sequence[Hit]) -> tuple[list[tuple], dict[str, Evidence]]:
+        """One Kiwi pass over the hits: each sentence with its content tokens and proper nouns,
+        and for each article what its retrieved chunks and title name.
 
         Kiwi's sentence split analyses the morphemes anyway; taking them from it (return_tokens)
         replaces the separate tokenizer and entity passes over the same text.
         """
-        kiwi = self.tokenizer.kiwi
+        kiwi, sf = self.tokenizer.kiwi, self.tokenizer.shortforms
+        evidence: dict[str, Evidence] = {}
         titles = list(dict.fromkeys(h.chunk.title for h in hits))
         title_entities = dict(zip(titles, map(_entities, kiwi.tokenize(titles)), strict=True)) if titles else {}
-        out, entities = [], []
+        out = []
         for i, (hit, sents) in enumerate(zip(hits, kiwi.split_into_sents(
                 [h.chunk.text for h in hits], return_tokens=True), strict=True)):
-            found = set(title_entities.get(hit.chunk.title, ()))
+            ev = evidence.setdefault(hit.chunk.article_id,
+                                     Evidence(text=_dated(hit.chunk.published_at) + hit.chunk.title.lower()))
+            ev.entities |= title_entities.get(hit.chunk.title, set())
+            ev.text += "\n" + hit.chunk.text.lower()
             for s in sents:
-                found |= _entities(s.tokens)
+                ev.entities |= _entities(s.tokens)
                 text = s.text.strip()
                 if len(text) >= 8:
-                    start = hit.chunk.start + s.start + (len(s.text) - len(s.text.lstrip()))
-                    out.append((i, text, start, start + len(text), self._content(s.tokens)))
-            entities.append(found)
-        return out, entities
+                    lead = len(s.text) - len(s.text.lstrip())
+                    start = hit.chunk.start + s.start + lead
+                    names = tuple(Span(t.form, t.start - s.start - lead, t.start - s.start - lead + t.len)
+                                  for t in s.tokens if t.tag == "NNP")
+                    out.append((i, text, start, start + len(text), self._content(s.tokens), names))
+        if sf is not None:
+            for ev in evidence.values():
+                ev.groups = set(sf.canonical(ev.text))
+        return out, evidence
 
     def _rerank(self, question: str, cands: list[Candidate], hits: Sequence[Hit]) -> list[Candidate]:
         top = cands[:self.config.rerank]
@@ -162,16 +203,79 @@ class ExtractiveAnswerer:
         return np.stack([at[(t, x[:cap])] for t, x in pairs])
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
-        if not ranked or ranked[0].score < self.config.min_score:
+        """The best grounded sentence that states the asked-for value, if it scores high enough,
+        then up to two more grounded sentences close to it in score."""
+        usable = [c for c in ranked if c.grounded]
+        first = next((c for c in usable if c.wanted), None)
+        if first is None or first.score < self._threshold(first):
             return []
-        best = ranked[0].score
-        chosen: list[Candidate] = []
-        for c in ranked:
-            if len(chosen) == self.config.max_sentences or c.score < 0.85 * best:
+        chosen = [first]
+        for c in usable:
+            if len(chosen) == self.config.max_sentences or c.score < 0.85 * first.score:
                 break
-            if not any(text_similarity(c.text, o.text) >= self.config.near_duplicate for o in chosen):
+            if c is not first and not any(text_similarity(c.text, o.text) >= self.config.near_duplicate
+                                          for o in chosen):
                 chosen.append(c)
         return chosen
+
+    def _threshold(self, first: Candidate) -> float:
+        return self.config.min_score_with_value if first.kind else self.config.min_score
+
+
+def _numbers(morphs) -> tuple[list[re.Pattern[str]], set[str]]:
+    """Numbers the question names: a number with its counter ("3기", "2차", "100번째") as a pattern
+    its article must match, and 4-digit years as entities."""
+    counted, years = [], set()
+    for i, t in enumerate(morphs):
+        if t.tag != "SN":
+            continue
+        nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+        if len(t.form) == 4 and t.form.isdigit():
+            years.add(t.form)
+        elif nxt is not None and nxt.start == t.start + t.len and nxt.tag.split("-")[0] in _COUNTER_TAGS:
+            counter = nxt.form
+            after = morphs[i + 2] if i + 2 < len(morphs) else None
+            if after is not None and after.tag == "XSN" and after.start == nxt.start + nxt.len:
+                counter += after.form
+            counted.append(re.compile(rf"(?<![\d.]){re.escape(t.form)}\s*{re.escape(counter)}{_PARTICLE_OR_END}"))
+    return counted, years
+
+
+def _dated(published_at: str) -> str:
+    """The publication date as the article's own text would say it ("2025년 4월 2일"): a question's
+    "2025년 4월" is about an article of that month even when its text says only "2일"."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", published_at)
+    return f"{m.group(1)}년 {int(m.group(2))}월 {int(m.group(3))}일\n" if m else ""
+
+
+def _grounded(q: Question, ev: Evidence) -> bool:
+    """The article names the numbered things the question names ("3기", "2030년": all of them) and
+    most of its named entities (Kiwi tags some unknown common words as proper nouns)."""
+    if not all(p.search(ev.text) for p in q.counted):
+        return False
+    years = {e for e in q.entities if e.isdigit()}
+    if not all(_year_in(y, ev.text) for y in years):
+        return False
+    return _coverage(q, ev) >= (1.0 if len(q.entities) + len(q.groups) <= 1 else 0.66)
+
+
+def _year_in(year: str, text: str) -> bool:
+    """A year the text states, or says as 올해/지난해/내년 of its dated line."""
+    if year in text:
+        return True
+    m = re.match(r"(\d{4})년", text)
+    if not m:
+        return False
+    y = int(m.group(1))
+    return (("지난해" in text or "작년" in text) and int(year) == y - 1) or ("내년" in text and int(year) == y + 1)
+
+
+def _coverage(q: Question, ev: Evidence) -> float:
+    named = len(q.entities) + len(q.groups)
+    if not named:
+        return 1.0
+    found = sum(e in ev.entities or e in ev.text for e in q.entities) + len(q.groups & ev.groups)
+    return found / named
 
 
 def _entities(morphs) -> set[str]:

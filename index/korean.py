@@ -9,6 +9,7 @@ from pathlib import Path
 from kiwipiepy import Kiwi
 
 from errors import NewsRagError
+from index.shortforms import ShortForms
 
 KEEP_POS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL", "SN", "SH"})
 ENTITY_POS = frozenset({"NNP", "SL", "SN", "SH"})
@@ -49,17 +50,23 @@ def file_sha256(path: Path | None) -> str:
 
 
 class KoreanTokenizer:
-    """Kiwi morphemes filtered to content words; its settings are stored in the index manifest."""
+    """Kiwi morphemes filtered to content words, plus the full names of any short forms the text
+    uses (index/shortforms.py); its settings are stored in the index manifest."""
 
     def __init__(self, kiwi: Kiwi, keep_pos: frozenset[str] = KEEP_POS,
-                 user_dict: Path | None = None) -> None:
-        self.kiwi, self.keep_pos = kiwi, keep_pos
+                 user_dict: Path | None = None, shortforms: ShortForms | None = None) -> None:
+        self.kiwi, self.keep_pos, self.shortforms = kiwi, keep_pos, shortforms
         self.user_dict_sha256 = file_sha256(user_dict)
 
     def __call__(self, texts: Sequence[str]) -> list[list[str]]:
+        texts = list(texts)
         # Since kiwipiepy 0.12, VV/VA carry -R/-I suffixes (걷/VV-I): compare the prefix.
-        return [[t.form.lower() for t in toks if t.tag.split("-")[0] in self.keep_pos]
-                for toks in self.kiwi.tokenize(list(texts))]
+        out = [[t.form.lower() for t in toks if t.tag.split("-")[0] in self.keep_pos]
+               for toks in self.kiwi.tokenize(texts)]
+        if self.shortforms is not None:
+            for tokens, text in zip(out, texts, strict=True):
+                tokens.extend(name.lower() for name in self.shortforms.canonical(text))
+        return out
 
     def entities(self, text: str) -> set[str]:
         """Proper nouns, numbers and foreign words: the parts of a question an answer must match."""
@@ -70,5 +77,8 @@ class KoreanTokenizer:
         """What must match between the index and a query: recorded in the manifest."""
         import kiwipiepy
 
-        return {"kiwi_version": kiwipiepy.__version__, "keep_pos": sorted(self.keep_pos),
-                "user_dict_sha256": self.user_dict_sha256}
+        described: dict[str, object] = {"kiwi_version": kiwipiepy.__version__, "keep_pos": sorted(self.keep_pos),
+                                         "user_dict_sha256": self.user_dict_sha256}
+        if self.shortforms is not None:
+            described["shortforms_sha256"] = self.shortforms.sha256
+        return described

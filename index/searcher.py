@@ -15,7 +15,7 @@ from index import catalog as cat
 from index.cache import CACHE_FILE, EmbeddingCache, cache_key
 from index.dense import DenseFilter, search_dense
 from index.embed import Embedder
-from index.hybrid import cap_per_group, rank_of, rrf
+from index.hybrid import by_article, cap_per_group, fuse, rank_of
 from index.korean import KoreanTokenizer
 from index.sparse import SparseFilter, idf, search_sparse
 from index.stats import catalog_stats
@@ -51,6 +51,8 @@ class SearchParams:
     bm25_weight: float = 1.5
     max_per_article: int = 2
     min_pool: int = 50
+    fusion: str = "rrf"  # or "minmax": scores scaled to [0, 1] per ranking, then weighted (index/hybrid.py)
+    article_second: float = 0.0  # article-level aggregation: weight of an article's second-best chunk
 
 
 class Searcher:
@@ -75,13 +77,13 @@ class Searcher:
         self._query_vectors: dict[str, np.ndarray] = {}
         self._query_lock = threading.Lock()
         self._cache = EmbeddingCache(index_dir / CACHE_FILE)
-        if not cat.is_current(index_dir):
-            cat.connect(index_dir).close()  # a catalog written by an older version: migrate it first
         self._damage: IndexCorruptError | None = None
         self._damaged_gen: int | None = None  # the generation whose files are damaged; None: the catalog
         self._verified = threading.Event()
         with cat.catalog_errors(index_dir):
             cat.verify_catalog_header(index_dir)
+            if not cat.is_current(index_dir):
+                cat.connect(index_dir).close()  # written by an older version: migrate it first
             with cat.transaction(self.conn):
                 self._refresh()
         if verify_in_background:
@@ -181,28 +183,32 @@ class Searcher:
             gen = self._refresh()
             allowed = self._allowed(gen, filters)
             pool = max(self.params.min_pool, 5 * k)
-            rankings, weights = self._rankings(gen, query, mode, pool, allowed)
-            fused = rrf(rankings, weights, k=self.params.rrf_k)
-            return self._shape(fused, rankings, mode, k, collapse, per_article)
+            ranked, weights = self._rankings(gen, query, mode, pool, allowed)
+            fused = fuse(ranked, weights, self.params.fusion, self.params.rrf_k)
+            return self._shape(fused, [rows for rows, _ in ranked], mode, k, collapse, per_article)
 
     def _rankings(self, gen: Generation, query: str, mode: str, pool: int,
-                  allowed: RowFilter) -> tuple[list[list[int]], list[float]]:
+                  allowed: RowFilter) -> tuple[list[tuple[list[int], list[float]]], list[float]]:
+        """(rows, scores) of the dense and/or BM25 ranking, best first, and their fusion weights."""
         rankings, weights = [], []
         if mode in ("hybrid", "dense"):
             qv = self.query_vector(query)
-            rankings.append(search_dense(gen.dense, qv, pool, allowed.dense)[0].tolist())
+            rows, scores = search_dense(gen.dense, qv, pool, allowed.dense)
+            rankings.append((rows.tolist(), scores.tolist()))
             weights.append(self.params.dense_weight)
         if mode in ("hybrid", "bm25"):
             tokens = self.tokenizer([query])[0]
-            rankings.append(search_sparse(gen.sparse, tokens, pool, allowed.sparse)[0].tolist())
+            rows, scores = search_sparse(gen.sparse, tokens, pool, allowed.sparse)
+            rankings.append((rows.tolist(), scores.tolist()))
             weights.append(self.params.bm25_weight)
         return rankings, weights
 
     def _shape(self, fused: Sequence[tuple[int, float]], rankings: list[list[int]], mode: str,
                k: int, collapse: bool, per_group: int | None = None) -> list[Hit]:
-        rows = [r for r, _ in fused]
-        groups = cat.row_groups(self.conn, rows)
+        groups = cat.row_groups(self.conn, [r for r, _ in fused])
         member = {r: g[0] for r, g in groups.items()}
+        fused = by_article(fused, member, self.params.article_second)
+        rows = [r for r, _ in fused]
         group = {r: (g[1] if collapse else g[0]) for r, g in groups.items()}
         kept = cap_per_group(rows, group, member, per_group or self.params.max_per_article, k)
         chunks = cat.get_chunks(self.conn, [r for r, _ in kept])

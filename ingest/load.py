@@ -25,7 +25,10 @@ __all__ = [
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 RECORD_SUFFIXES = frozenset({".jsonl", ".csv"})
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
+SHEET_SUFFIXES = frozenset({".xlsx"})  # BigKinds downloads (ingest/bigkinds.py)
+DOCUMENT_SUFFIXES = frozenset({".pdf", ".hwp", ".hwpx"})  # press releases (ingest/release.py)
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES | SHEET_SUFFIXES | DOCUMENT_SUFFIXES
+SUPPORTED_SHOWN = ".txt .md .html .htm .jsonl .csv .xlsx(BigKinds) .pdf .hwp .hwpx"  # as messages list them
 
 # Common export field names, first match wins.
 FIELDS = {
@@ -111,7 +114,7 @@ def check_source(source: Source, max_bytes: int) -> None:
     """Refuse a source by its kind and size before reading it."""
     if source.kind not in SUPPORTED:
         raise IngestError(source.shown, f"지원하지 않는 형식({source.kind or '확장자 없음'})입니다. "
-                                        ".txt .md .html .htm .jsonl .csv 파일만 읽습니다.")
+                                        f"{SUPPORTED_SHOWN} 파일만 읽습니다.")
     size = source.size()
     if size > max_bytes:
         raise IngestError(source.shown, f"파일이 너무 큽니다({size / 2**20:.1f} MB > "
@@ -126,6 +129,8 @@ def check_file(path: Path, max_bytes: int) -> None:
 def parse_source(source: Source, data: bytes) -> FileResult:
     """Parse one source's bytes; raise IngestError (naming source.shown) when it is unusable whole."""
     name, suffix = source.shown, source.kind
+    if suffix in SHEET_SUFFIXES or suffix in DOCUMENT_SUFFIXES:
+        return _parse_binary(name, suffix, data)
     text = decode_bytes(data, name)
     if suffix in RECORD_SUFFIXES:
         return _read_records(name, text, suffix)
@@ -138,6 +143,21 @@ def parse_source(source: Source, data: bytes) -> FileResult:
     if not articles:
         raise IngestError(name, "기사 본문을 찾지 못했습니다. 뉴스 기사 파일인지 확인하세요.")
     return FileResult(name, articles)
+
+
+def _parse_binary(name: str, suffix: str, data: bytes) -> FileResult:
+    """BigKinds sheets and press-release documents: their readers take bytes, not decoded text."""
+    if suffix == ".xlsx":
+        from ingest.bigkinds import parse_bigkinds
+
+        return parse_bigkinds(data, name)
+    if suffix == ".pdf":
+        from ingest.pdftext import parse_pdf
+
+        return FileResult(name, [parse_pdf(data, name)])
+    from ingest.hangul import parse_hangul  # .hwp and .hwpx, told apart by content
+
+    return FileResult(name, [parse_hangul(data, name)])
 
 
 def parse_file(path: Path, data: bytes) -> FileResult:

@@ -22,8 +22,9 @@ def kiwi():
 @pytest.fixture(scope="session")
 def tokenizer(kiwi):
     from index.korean import KoreanTokenizer
+    from index.shortforms import load_shortforms
 
-    return KoreanTokenizer(kiwi)
+    return KoreanTokenizer(kiwi, shortforms=load_shortforms())
 
 
 @pytest.fixture(scope="session")
@@ -180,3 +181,16 @@ def app_env(monkeypatch, tokenizer, embedder, clear_streamlit_caches):
     monkeypatch.setattr(Engine, "load", classmethod(load))
     yield point_at
     get_settings.cache_clear()
+
+
+# --- fetching pages and feeds (tests/web.py) ---------------------------------------------------
+
+@pytest.fixture
+def web_site():
+    """A real HTTP server on a loopback port serving tests/data/feeds (pages, feeds, robots.txt) with
+    ETag/Last-Modified and a request log; shut down after the test."""
+    from tests.web import Site, serve_news
+
+    site = serve_news(Site()).start()
+    yield site
+    site.stop()

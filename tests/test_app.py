@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import AlertBase, Button, Expander, HeadingBase, Html, Markdown, Tab
 
 from app import PAGE_CSS
-from app_view import escape_md
+from app_view import escape_inline, escape_md
 from config import Settings
 from engine import Engine
 
@@ -207,9 +207,10 @@ def test_ask_answers_with_citation_and_source_card(app_env, app_index):
     at.chat_input(key="question").set_value(QUESTION).run()
     assert not at.exception, at.exception
     answer = [m.value for m in at.chat_message[1].markdown]
-    assert "400억원" in answer[0] and ":blue-badge[1]" in answer[0]
-    assert any(CHUNGBUK_TITLE in t for t in answer[1:]), answer  # the source card's title
-    assert any(":orange-background[" in t and "400억원" in t for t in answer[1:])  # quote highlighted
+    assert answer[0] == "**400억원**"  # the short answer, in bold above the quote
+    assert ":orange-background[400억원]" in answer[1] and ":blue-badge[1]" in answer[1]  # and marked in it
+    assert any(CHUNGBUK_TITLE in t for t in answer[2:]), answer  # the source card's title
+    assert any(":orange-background[" in t and "400억원" in t for t in answer[2:])  # quote highlighted
     assert [e.label for e in at.chat_message[1].expander] == ["기사 전체 보기"]
     # A follow-up keeps the first exchange on screen.
     at.chat_input(key="question").set_value("화성 탐사선 발사 일정은?").run()
@@ -358,3 +359,103 @@ def test_unreachable_llm_falls_back_with_a_notice(app_env, app_index, closed_por
     assert not at.exception, at.exception
     assert "LLM 서버에 연결할 수 없어" in at.chat_message[1].info[0].value
     assert "400억원" in at.chat_message[1].markdown[0].value
+
+
+# --- pages and feeds by address -----------------------------------------------------------------
+
+def test_pages_and_feeds_are_fetched_subscribed_and_refreshed(app_env, app_index, web_site):
+    before = stats_of(app_index)["articles"]
+    at = start(app_env, app_index, NEWSRAG_FETCH_DELAY_S="0", NEWSRAG_FETCH_PRIVATE_HOSTS="true")
+    assert "구독 중인 피드 0개" in [e.label for e in at.expander]
+    at.button(key="fetch_pages_go").click().run()
+    assert any("주소를 한 줄에 하나씩" in w.value for w in at.warning)
+
+    page, missing = web_site.url("/news/101.html"), web_site.url("/news/nope.html")
+    at.text_area(key="fetch_urls").input(f"{page}\n\n{missing}\n")
+    at.button(key="fetch_pages_go").click().run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.main.metric} == {"가져옴": "1개", "변경 없음": "0개",
+                                                         "피드 요약으로 대체": "0개", "실패": "1개"}
+    warning = "\n".join(w.value for w in at.warning)
+    assert f"**{escape_inline(missing)}** (오류): 페이지를 찾을 수 없습니다\\(HTTP 404\\)" in warning
+    assert stats_of(app_index)["articles"] == before + 1
+    assert at.sidebar.metric[0].value == f"{before + 1}건"  # the app reran with the new counts
+
+    at.text_area(key="fetch_urls").input(web_site.url("/feeds/atom.xml"))
+    at.button(key="fetch_feeds_go").click().run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.main.metric}["피드 요약으로 대체"] == "1개"  # the entry whose page is gone
+    assert "구독 중인 피드 1개" in [e.label for e in at.expander]
+    assert "**가람산업일보 산업단지**" in page_text(at)
+    assert stats_of(app_index)["articles"] == before + 4
+
+    at.button(key="feeds_refresh").click().run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.main.metric}["변경 없음"] == "1개"
+    assert f"변경 없음(304) · {escape_inline(web_site.url('/feeds/atom.xml'))}" in page_text(at)
+    assert web_site.log("/feeds/atom.xml")[-1].status == 304
+    assert_inert(at)
+
+
+def page_text(at: AppTest) -> str:
+    return "\n".join(texts(at) + [m for e in at.expander for m in markdown_sources(e)])
+
+
+# --- saved briefings, what changed since, conflicting figures ------------------------------------
+
+BRIEFING_DATA = Path(__file__).resolve().parent / "data" / "briefing"
+GANGWON_TITLE = "강원 바이오 클러스터에 의료데이터 센터…2027년까지 210억원"
+
+
+def test_briefing_is_saved_and_the_since_last_view_lists_what_came_in(app_env, app_index, tokenizer, embedder):
+    at = start(app_env, app_index)
+    at.text_input(key="brief_topic").input("바이오 클러스터")
+    click(at, "지난 브리핑 이후")
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info] == [
+        "「바이오 클러스터」 주제로 저장한 브리핑이 없습니다. '브리핑 만들기'로 브리핑을 만든 뒤 "
+        "'브리핑 저장'을 누르면, 다음부터 그 뒤로 새로 들어오거나 바뀐 기사를 볼 수 있습니다."]
+
+    click(at, "브리핑 만들기")
+    at.button(key="brief_save").click().run()
+    assert not at.exception, at.exception
+    (done,) = at.success
+    assert done.value.startswith("「바이오 클러스터」 브리핑을 저장했습니다 (")
+    assert any(c.value.startswith("저장한 브리핑: 바이오 클러스터 (") for c in at.caption)
+    click(at, "지난 브리핑 이후")
+    assert "지난 브리핑 이후 이 주제로 새로 들어오거나 바뀐 기사가 없습니다." in [i.value for i in at.info]
+
+    settings = Settings(index_dir=app_index, llm_provider="none", _env_file=None)
+    Engine(settings, app_index, tokenizer, embedder).ingest([BRIEFING_DATA / "week2.jsonl"])
+    click(at, "지난 브리핑 이후")
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader][:1] == ["지난 브리핑 이후: 바이오 클러스터"]
+    assert {m.label: m.value for m in at.main.metric} == {"새 기사": "1건", "바뀐 기사": "0건", "새 수치": "2개",
+                                                         "엇갈리는 수치": "0건"}
+    shown = page(at)
+    lead = "강원특별자치도는 춘천 바이오 클러스터에 의료데이터 활용 센터를 세운다고 10일 밝혔다."
+    assert (f"- **「{escape_inline(GANGWON_TITLE)}」** :gray[동해미래신문 · 2025\\-09\\-10]  \n"
+            f"  {escape_inline(lead)}") in shown
+    assert "#### 새 수치" in shown and "**210억원** — " in shown and "수소 트램" not in shown
+    assert_inert(at)
+
+
+def test_conflicting_figures_are_shown_side_by_side(app_env, app_index, tokenizer, embedder):
+    settings = Settings(index_dir=app_index, llm_provider="none", _env_file=None)
+    Engine(settings, app_index, tokenizer, embedder).ingest([BRIEFING_DATA / "conflict.jsonl"])
+    at = start(app_env, app_index)
+    at.text_input(key="brief_topic").input("오송 첨단재생의료 실증센터")
+    click(at, "브리핑 만들기")
+    assert not at.exception, at.exception
+    shown = markdown_sources(at.main)
+    assert "#### 엇갈리는 수치" in shown
+    subject = escape_inline("충청북도 오송생명과학단지 첨단재생의료 실증센터 · 총액")
+    assert f"**{subject}** :orange-badge[값이 엇갈림]" in shown
+    # Each value in its own column, with the sentence that states it and its source.
+    columns = [markdown_sources(col) for col in at.main.columns]
+    values = [m for col in columns for m in col if m.startswith("**:orange[")]
+    assert all(sum(m.startswith("**:orange[") for m in col) <= 1 for col in columns)
+    assert "**:orange[350억원]** · 기사 1건" in values and "**:orange[420억원]** · 기사 1건" in values
+    assert "**:orange[2027년 6월]** · 기사 1건" in values and "**:orange[2027년 12월]** · 기사 1건" in values
+    assert at.session_state["brief"]["md"].count("⚠ 다른 기사와 수치가 엇갈림") == 2
+    assert_inert(at)

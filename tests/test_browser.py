@@ -21,6 +21,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.procs import stop_process
+from tests.web import RSS
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENS_OUT = REPO / "out" / "screens"
@@ -36,6 +37,9 @@ SERVER_START_S = 60  # until /_stcore/health answers
 ENGINE_LOAD_S = 240  # first page: the model and the index load once per process
 ANSWER_S = 180
 STEP_MS = 60_000  # any other wait
+BRIEFING_DATA = REPO / "tests" / "data" / "briefing"
+SEOSAN_TITLE = "충남 서산 수소도시 조성에 2028년까지 480억원 투입"  # tests/data/feeds/news-101.html
+SEOSAN_NEXT_TITLE = "서산 수소도시 사업비 520억원…수소버스 충전소 6곳"  # tests/data/briefing/news-106.html
 
 
 def free_port() -> int:
@@ -60,12 +64,12 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float) 
 
 
 @contextmanager
-def streamlit_server(index_dir: Path, data_dir: Path, log: Path) -> Iterator[str]:
+def streamlit_server(index_dir: Path, data_dir: Path, log: Path, **extra_env: str) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port over index_dir; stopped however the test ends."""
     port = free_port()
     env = os.environ | {"NEWSRAG_INDEX_DIR": str(index_dir), "NEWSRAG_DATA_DIR": str(data_dir),
                         "NEWSRAG_LLM_PROVIDER": "none",
-                        "TOKENIZERS_PARALLELISM": "false"}
+                        "TOKENIZERS_PARALLELISM": "false"} | extra_env
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false"]
@@ -203,3 +207,83 @@ def test_app_in_a_real_browser(app_index, tmp_path, capsys):
     for png in sorted(screens.glob("*.png")):
         assert_rendered(png)
         shutil.copy2(png, SCREENS_OUT / png.name)
+
+
+def copy_screens(screens: Path) -> None:
+    SCREENS_OUT.mkdir(parents=True, exist_ok=True)
+    for png in sorted(screens.glob("*.png")):
+        assert_rendered(png)
+        shutil.copy2(png, SCREENS_OUT / png.name)
+
+
+def test_feed_refresh_then_since_last_briefing_in_a_real_browser(app_index, tmp_path, web_site):
+    """Save a briefing, subscribe to a feed in 자료 추가, refresh it after the site adds an entry, then
+    open "지난 브리핑 이후": the feed's articles on the topic are listed with their sources, and the
+    two budgets they give for one programme are shown side by side."""
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} not found: run `make browser-deps` (as root) first")
+    screens = tmp_path / "screens"
+    screens.mkdir()
+    log = tmp_path / "streamlit.log"
+    with streamlit_server(app_index, tmp_path, log, NEWSRAG_FETCH_DELAY_S="0",
+                          NEWSRAG_FETCH_PRIVATE_HOSTS="true") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+                                     timeout=STEP_MS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT, locale="ko-KR")
+            page.set_default_timeout(STEP_MS)
+            page.goto(url, timeout=STEP_MS)
+            expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=ENGINE_LOAD_S * 1000)
+
+            panel = open_tab(page, "브리핑")
+            panel.get_by_label("주제").fill("수소")
+            panel.get_by_role("button", name="브리핑 만들기").click()
+            expect(panel.get_by_role("heading", name="핵심 요약")).to_be_visible(timeout=ANSWER_S * 1000)
+            panel.get_by_role("button", name="브리핑 저장").click()
+            expect(panel.get_by_text("「수소」 브리핑을 저장했습니다", exact=False)).to_be_visible()
+            expect(panel.get_by_text("저장한 브리핑: 수소 (", exact=False)).to_be_visible()
+            page.mouse.move(0, 0)  # no tooltip over the page
+            page.wait_for_timeout(800)
+            page.screenshot(path=screens / "6_brief_saved.png")
+
+            panel = open_tab(page, "자료 추가")
+            panel.get_by_label("피드 주소", exact=False).fill(web_site.url("/feeds/rss.xml"))
+            panel.get_by_role("button", name="피드로 추가·구독").click()
+            expect(panel.get_by_text("최근 가져오기 결과")).to_be_visible(timeout=ANSWER_S * 1000)
+            expect(panel.get_by_text("구독 중인 피드 1개")).to_be_visible()
+            page.mouse.move(0, 0)  # no tooltip over the page
+            page.wait_for_timeout(800)
+            page.screenshot(path=screens / "7_feed_added.png")
+            assert web_site.paths().count("/news/101.html") == 1
+
+            # A week later the site has one more entry; a refresh fetches only that page.
+            web_site.put("/news/106.html", (BRIEFING_DATA / "news-106.html").read_text(encoding="utf-8"))
+            web_site.put("/feeds/rss.xml", (BRIEFING_DATA / "rss-next-week.xml").read_text(encoding="utf-8"), RSS)
+            web_site.clear_log()
+            panel.get_by_text("구독 중인 피드 1개").click()
+            panel.get_by_role("button", name="구독 중인 피드 새로 고침").click()
+            expect(panel.get_by_text("기사 추가 1건", exact=False)).to_be_visible(timeout=ANSWER_S * 1000)
+            assert "/news/106.html" in web_site.paths() and "/news/101.html" not in web_site.paths()
+            page.mouse.move(0, 0)  # no tooltip over the page
+            page.wait_for_timeout(800)
+            page.screenshot(path=screens / "8_feed_refreshed.png")
+
+            panel = open_tab(page, "브리핑")
+            panel.get_by_role("button", name="지난 브리핑 이후").click()
+            expect(panel.get_by_role("heading", name="지난 브리핑 이후: 수소")).to_be_visible(timeout=ANSWER_S * 1000)
+            for title in (SEOSAN_TITLE, SEOSAN_NEXT_TITLE):  # the new articles, bold, above their sentences
+                expect(panel.get_by_text(f"「{title}」", exact=True)).to_be_visible()
+            expect(panel.get_by_text("익산 식품클러스터", exact=False)).to_have_count(0)  # the feed's other topic
+            page.mouse.move(0, 0)  # no tooltip over the page
+            page.wait_for_timeout(800)
+            page.screenshot(path=screens / "9_since_last.png")
+            conflicts = panel.get_by_role("heading", name="엇갈리는 수치")
+            conflicts.scroll_into_view_if_needed()
+            expect(panel.get_by_text("480억원 · 기사 1건")).to_be_visible()
+            expect(panel.get_by_text("520억원 · 기사 1건")).to_be_visible()
+            page.mouse.move(0, 0)  # no tooltip over the page
+            page.wait_for_timeout(800)
+            page.screenshot(path=screens / "10_since_last_conflict.png")
+        finally:
+            browser.close()
+    copy_screens(screens)

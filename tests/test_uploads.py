@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs.build import make_bigkinds_xlsx, make_hwp, make_hwpx, make_pdf, read_bigkinds, read_doc
 from uploads import MAX_NAME_BYTES, archive_kind, safe_name, save_uploads
 
 MB = 2**20
@@ -115,7 +116,8 @@ ARCHIVES = {
 
 
 @pytest.mark.parametrize("kind", ARCHIVES)
-@pytest.mark.parametrize("name", ["notes.txt", "data.csv", "page.html", "export.jsonl"])
+@pytest.mark.parametrize("name", ["notes.txt", "data.csv", "page.html", "export.jsonl", "report.pdf", "release.hwp",
+                                  "sheet.xlsx", "release.hwpx"])
 def test_archives_are_refused_by_content_whatever_the_name(tmp_path, kind, name):
     saved = save_uploads([FakeUpload(name, ARCHIVES[kind])], tmp_path, max_file_bytes=MB,
                          max_total_bytes=MB)
@@ -150,3 +152,51 @@ def test_per_file_and_per_request_limits(tmp_path):
     assert "너무 큽니다" in refused["big.csv"] and "너무 큽니다" in refused["liar.txt"]
     assert "한 번에 올릴 수 있는 용량" in refused["over.md"]
     assert "지원하지 않는 형식(.pptx)" in refused["slides.pptx"]
+
+
+# --- documents that are ZIP containers (.xlsx, .hwpx) and binary documents (.pdf, .hwp) -----------------
+
+DOCS = Path(__file__).resolve().parent / "data" / "docs"
+
+
+def test_real_spreadsheets_hangul_documents_and_pdfs_are_accepted_byte_for_byte(tmp_path):
+    src, dest = tmp_path / "src", tmp_path / "up"
+    src.mkdir()
+    dest.mkdir()
+    release = read_doc(DOCS / "release_ai_chip.txt")
+    built = [make_bigkinds_xlsx(src / "bigkinds.xlsx", read_bigkinds(DOCS / "bigkinds.jsonl")),
+             make_hwpx(src / "release.hwpx", release), make_hwp(src / "release.hwp", release),
+             make_pdf(src / "release.pdf", release)]
+    saved = save_uploads([FakeUpload(p.name, p.read_bytes()) for p in built], dest, MB, 4 * MB)
+    assert saved.refused == []
+    assert {p.name: p.read_bytes() for p in saved.files} == {p.name: p.read_bytes() for p in built}
+
+
+HWPX_REFUSAL = ("압축 파일(ZIP)은 받지 않습니다. 확장자는 .hwpx이지만 한글(.hwpx) 문서가 아니라 일반 압축 파일입니다. "
+                "압축을 풀어 안의 파일을 올리세요.")
+XLSX_REFUSAL = HWPX_REFUSAL.replace(".hwpx이지만 한글(.hwpx)", ".xlsx이지만 엑셀(.xlsx)")
+BOMB_REFUSAL = "압축을 풀면 지나치게 커집니다(압축 폭탄으로 보입니다). 원래 프로그램에서 다시 저장해 올리세요."
+
+
+@pytest.mark.parametrize(("name", "files", "expected"), [
+    ("sheet.xlsx", {"xl/workbook.xml": b"<workbook/>"}, XLSX_REFUSAL),  # no [Content_Types].xml
+    ("sheet.xlsx", {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}, XLSX_REFUSAL),  # a .docx
+    ("doc.hwpx", {"mimetype": b"application/epub+zip", "Contents/section0.xml": b"<a/>"}, HWPX_REFUSAL),
+    ("doc.hwpx", {"mimetype": b"application/hwp+zip", "news.txt": "기사".encode()}, HWPX_REFUSAL),
+    ("sheet.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"\0" * (20 * MB)},
+     "엑셀(.xlsx) 파일인데 " + BOMB_REFUSAL),
+    ("doc.hwpx", {"mimetype": b"application/hwp+zip", "Contents/section0.xml": b"\0" * (20 * MB)},
+     "한글(.hwpx) 파일인데 " + BOMB_REFUSAL),
+])
+def test_zips_named_xlsx_or_hwpx_that_are_not_those_documents_are_refused(tmp_path, name, files, expected):
+    saved = save_uploads([FakeUpload(name, zip_bytes(files))], tmp_path, MB, MB)
+    assert saved.files == {} and list(tmp_path.iterdir()) == []
+    assert saved.refused == [(name, expected)]
+
+
+def test_a_real_xlsx_behind_a_prefix_is_refused(tmp_path):
+    sheet = make_bigkinds_xlsx(tmp_path / "b.xlsx", read_bigkinds(DOCS / "bigkinds.jsonl")).read_bytes()
+    dest = tmp_path / "up"
+    dest.mkdir()
+    saved = save_uploads([FakeUpload("glued.xlsx", b"prefix" + sheet)], dest, MB, MB)
+    assert saved.refused == [("glued.xlsx", XLSX_REFUSAL)]

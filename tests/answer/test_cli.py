@@ -8,7 +8,8 @@ import json
 from answer.__main__ import main as answer_main
 from config import get_settings
 
-ANSWER_KEYS = {"question_id", "question", "answer", "answerable", "citations", "backend", "notice", "closest"}
+ANSWER_KEYS = {"question_id", "question", "answer", "short_answer", "answerable", "citations", "backend", "notice",
+               "closest"}
 CITATION_KEYS = {"n", "article_id", "chunk_id", "title", "outlet", "published_at", "quote", "start", "end"}
 
 
@@ -23,9 +24,9 @@ def test_ask_json_contract(sample_index, capsys, monkeypatch):
     out = json.loads(run(capsys, ["ask", "--index", str(sample_index), "--json",
                                   "충북 지역혁신클러스터 2기 사업에 투입되는 총 사업비는?"]))
     assert set(out) == ANSWER_KEYS and out["answerable"] and out["backend"] == "extractive"
-    assert out["closest"] == []
+    assert out["closest"] == [] and out["short_answer"] == "400억원"
     assert all(set(c) == CITATION_KEYS for c in out["citations"])
-    assert any("400억원" in c["quote"] for c in out["citations"])
+    assert "400억원" in out["citations"][0]["quote"]
 
 
 def test_ask_batch_declines_with_the_closest_articles(sample_index, capsys, tmp_path, monkeypatch):
@@ -38,6 +39,7 @@ def test_ask_batch_declines_with_the_closest_articles(sample_index, capsys, tmp_
                                                 str(questions), "--json"]).splitlines()]
     assert (a["question_id"], a["answerable"], a["citations"]) == ("a", False, [])
     assert a["answer"] == "제공된 기사에서 답을 찾지 못했습니다." and len(a["closest"]) == 3
+    assert a["short_answer"] is None and b["short_answer"] == "메디스캔랩"
     assert b["question_id"] == "b" and b["answerable"]
 
 

@@ -22,10 +22,7 @@ def fact_of(q: dict) -> str:
     return q["answer"].split("(")[0].removeprefix("총 ").removeprefix("총사업비 ").strip()
 
 
-# Wrongly declined today (score below the threshold): issue 14's answer work takes these on.
-DECLINED_TODAY = {"s06", "s07"}
-ANSWERABLE = [pytest.param(q, id=q["id"], marks=[pytest.mark.xfail(strict=True, reason="wrongly declined")]
-                           if q["id"] in DECLINED_TODAY else []) for q in QUESTIONS if q["answer"]]
+ANSWERABLE = [pytest.param(q, id=q["id"]) for q in QUESTIONS if q["answer"]]
 UNANSWERABLE = [pytest.param(q, id=q["id"]) for q in QUESTIONS if not q["answer"]]
 
 
@@ -38,6 +35,9 @@ def test_answer_quotes_the_fact_from_its_gold_article(sample_engine, q):
     a = sample_engine.ask(q["question"])
     assert a.answerable and a.backend == "extractive", a.text
     assert any(fact_of(q) in c.quote and c.title == q["gold_title"] for c in a.citations), a.text
+    # Every sample question asks for a value: the answer opens with it (the total, not a part),
+    # taken from the first quote.
+    assert a.short_answer and a.short_answer in fact_of(q) and a.short_answer in a.citations[0].quote
     cited = sample_engine.articles([c.article_id for c in a.citations])
     for i, c in enumerate(a.citations, start=1):
         assert c.n == i and f"[{i}]" in a.text

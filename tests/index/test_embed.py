@@ -104,3 +104,32 @@ def test_hash_embedder_is_deterministic_and_normalised():
     q = emb.encode_queries(["", "가"])
     np.testing.assert_allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-6)
     assert emb.encode_queries([]).shape == (0, 32)
+
+
+def test_a_large_batch_reaches_the_cache_in_slices_before_a_crash(tmp_path, hash_embedder):
+    from index.cache import CACHE_FILE, FLUSH_EVERY, CachedEmbedder, EmbeddingCache
+    from schema import Chunk
+
+    class DiesOnThirdCall:
+        name, dim = hash_embedder.name, hash_embedder.dim
+
+        def __init__(self):
+            self.calls = 0
+
+        def encode_documents(self, titles, texts, progress=None):
+            self.calls += 1
+            if self.calls == 3:
+                raise KeyboardInterrupt  # stands for the process being stopped
+            return hash_embedder.encode_documents(titles, texts)
+
+    chunks = [Chunk(f"a{i}#000", f"a{i}", 0, f"문장 {i}번", 0, 5, "제목", "", "", "") for i in range(FLUSH_EVERY * 3)]
+    cache = EmbeddingCache(tmp_path / CACHE_FILE)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            CachedEmbedder(DiesOnThirdCall(), cache).embed_chunks(chunks)
+        again = CachedEmbedder(hash_embedder, cache)
+        vecs = again.embed_chunks(chunks)
+    finally:
+        cache.close()
+    assert again.newly_embedded() == FLUSH_EVERY  # two slices of the killed run were kept
+    assert np.allclose(vecs, hash_embedder.encode_documents([c.title for c in chunks], [c.text for c in chunks]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from index.dense import (
     DenseFilter,
@@ -14,7 +15,7 @@ from index.dense import (
     save_dense,
     search_dense,
 )
-from index.hybrid import cap_per_group, rrf
+from index.hybrid import by_article, cap_per_group, fuse, rrf
 from index.sparse import SparseFilter, build_sparse, load_sparse, save_sparse, search_sparse
 
 
@@ -110,3 +111,32 @@ def test_sparse_search_matches_bm25s_scores_with_and_without_a_filter():
             assert np.allclose(got_scores, scores[order], rtol=1e-5)
             assert np.allclose(scores[(got_rows - 5) // 2], got_scores, rtol=1e-5)
             assert len(set(got_rows.tolist())) == len(got_rows) and set(got_rows.tolist()) <= set(rows[mask].tolist())
+
+
+def test_minmax_fusion_scales_each_ranking_then_weighs():
+
+    dense = ([1, 2, 3], [0.9, 0.8, 0.5])  # scaled: 1.0, 0.75, 0.0
+    bm25 = ([3, 4], [12.0, 2.0])  # scaled: 1.0, 0.0
+    fused = dict(fuse([dense, bm25], [1.0, 1.0], "minmax"))
+    assert fused == pytest.approx({1: 1.0, 2: 0.75, 3: 1.0, 4: 0.0})
+    # BM25 weighted up: row 3 (top of BM25, bottom of dense) wins.
+    assert fuse([dense, bm25], [1.0, 2.0], "minmax")[0] == (3, pytest.approx(2.0))
+    assert fuse([([7], [3.0])], [1.0], "minmax") == [(7, 1.0)]  # one hit: no span, full score
+
+
+def test_rrf_through_fuse_is_rrf():
+
+    ranked = [([1, 2, 3], [0.9, 0.8, 0.5]), ([3, 1], [5.0, 1.0])]
+    assert fuse(ranked, [1.0, 1.5], "rrf", k=10) == rrf([[1, 2, 3], [3, 1]], [1.0, 1.5], k=10)
+    with pytest.raises(ValueError, match="unknown fusion"):
+        fuse(ranked, [1.0, 1.0], "sum")
+
+
+def test_article_aggregation_lifts_a_page_with_two_good_passages():
+
+    fused = [(10, 0.9), (20, 0.8), (21, 0.7), (11, 0.1)]
+    owner = {10: "a", 11: "a", 20: "b", 21: "b"}
+    assert by_article(fused, owner, 0.0) == fused  # off: unchanged
+    out = by_article(fused, owner, 0.5)
+    assert [r for r, _ in out] == [20, 21, 10, 11]  # b: 0.8 + 0.35 > a: 0.9 + 0.05
+    assert dict(out)[20] == pytest.approx(1.15)
