@@ -19,6 +19,7 @@ import index.writer as writer_module
 from index.cache import CACHE_FILE, CachedEmbedder, EmbeddingCache
 from index.embed import HashEmbedder
 from index.korean import KoreanTokenizer
+from index.shortforms import load_shortforms
 from index.writer import EmbeddedWriter
 from tests.indexing import ingest_paths
 
@@ -41,7 +42,8 @@ def main(index_dir: Path, sources: Path) -> int:
     kiwi = Kiwi()
     kiwi.split_into_sents("준비.")  # the first analysis loads Kiwi's model: do it before "ready"
     cache = EmbeddingCache(index_dir / CACHE_FILE)
-    writer = EmbeddedWriter(index_dir, tokenizer=KoreanTokenizer(kiwi),
+    tokenizer = KoreanTokenizer(kiwi, shortforms=load_shortforms())  # the one conftest's fixtures use
+    writer = EmbeddedWriter(index_dir, tokenizer=tokenizer,
                             embedder=CachedEmbedder(HashEmbedder(64), cache), chunk_max_chars=200,
                             exact_search_max=10**6)
     phases = PrintPhases()
