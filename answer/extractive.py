@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from answer.values import Span, asked_kind, find_values, short_answer
+from answer.values import Span, asked_kind, short_answer, stated_values
 from index.embed import Embedder
 from index.korean import ENTITY_POS, KoreanTokenizer
 from schema import Answer, Citation, Hit
@@ -25,6 +25,15 @@ NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
 # A number with its counter ("3기", "2차", "100번째") must appear as such, not inside "제2차관".
 _COUNTER_TAGS = {"NNB", "NNG", "XSN"}
 _PARTICLE_OR_END = r"(?=[은는이가을를의와과에도로만]|[^가-힣]|$)"
+# Kiwi sometimes keeps the particle on an unknown proper noun ("시흥시의", "중기연의").
+_TRAILING_PARTICLE = "은는이가을를의와과에도"
+# A region the question names is covered by an article about the wider area it belongs to
+# ("서울·경기 등 수도권 인구" is answered by "수도권 인구는 …").
+_WIDER_AREAS = {"서울": ("수도권",), "경기": ("수도권",), "인천": ("수도권",),
+                "대전": ("충청권",), "세종": ("충청권",), "충북": ("충청권",), "충남": ("충청권",),
+                "광주": ("호남권",), "전북": ("호남권",), "전남": ("호남권",),
+                "부산": ("동남권", "영남권"), "울산": ("동남권", "영남권"), "경남": ("동남권", "영남권"),
+                "대구": ("대경권", "영남권"), "경북": ("대경권", "영남권")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,7 @@ class Question:
     kind: str | None
     entities: set[str]  # proper nouns, foreign words and numbers, short forms replaced by groups
     groups: set[str]  # full names of the short-form groups it uses (과기정통부 → 과학기술정보통신부)
+    forms: tuple[tuple[str, ...], ...] = ()  # each of those groups' forms: names the question already gives
     counted: list[re.Pattern[str]] = field(default_factory=list)  # "3기", "2차": number + counter
 
 
@@ -107,7 +117,8 @@ class ExtractiveAnswerer:
                      start=c.start, end=c.end, url=hits[c.hit_index].chunk.url)
             for i, c in enumerate(chosen, start=1))
         text = " ".join(f"{c.text} [{i}]" for i, c in enumerate(chosen, start=1))
-        span = short_answer(question, kind, chosen[0].text, list(chosen[0].names))
+        span = short_answer(question, kind, chosen[0].text, list(chosen[0].names),
+                            self._group_forms(question))
         return Answer(question, text, True, citations, tuple(hits),
                       short_answer=span.text if span else None)
 
@@ -117,6 +128,9 @@ class ExtractiveAnswerer:
         if not sentences:
             return []
         q = self.read_question(question, kind)
+        for ev in evidence.values():  # "충북지역혁신클러스터": a short form glued to the next word counts here
+            ev.groups |= {g for g in q.groups - ev.groups
+                          if any(f.lower() in ev.text for f in self._forms(g))}
         total = sum(q.weights.values()) or 1.0
         coverage = [_coverage(q, evidence[h.chunk.article_id]) for h in hits]
         cands = []
@@ -125,7 +139,8 @@ class ExtractiveAnswerer:
             cands.append(Candidate(
                 i, text, start, end,
                 lexical=sum(q.weights[t] for t in set(toks) & q.weights.keys()) / total,
-                wanted=q.kind is None or bool(find_values(q.kind, text)), kind=q.kind, coverage=coverage[i],
+                wanted=q.kind is None or bool(stated_values(question, q.kind, text, q.forms)),
+                kind=q.kind, coverage=coverage[i],
                 grounded=_grounded(q, ev), names=names))
         # The sentences worth the model's time: grounded ones that state the asked-for value first
         # (only they can open an answer), then by words.
@@ -142,7 +157,17 @@ class ExtractiveAnswerer:
                     and not any(s <= t.start < e for s, e in inside)}
         counted, years = _numbers(morphs)
         return Question(question, dict(zip(tokens, self.idf(tokens), strict=True)), kind,
-                        entities | years, {name for *_, name in spans}, counted)
+                        entities | years, {name for *_, name in spans}, self._group_forms(question), counted)
+
+    def _group_forms(self, question: str) -> tuple[tuple[str, ...], ...]:
+        """The forms of each short-form group the question uses (과기정통부 → 과학기술정보통신부, 과기부)."""
+        sf = self.tokenizer.shortforms
+        groups = sorted({name for *_, name in sf.spans(question)}) if sf is not None else []
+        return tuple(self._forms(g) for g in groups)
+
+    def _forms(self, name: str) -> tuple[str, ...]:
+        sf = self.tokenizer.shortforms
+        return sf.forms_of(name) if sf is not None else (name,)
 
     def _content(self, morphs) -> list[str]:
         # The same filter as KoreanTokenizer.__call__ (BM25 tokens), on morphemes already analysed.
@@ -274,8 +299,16 @@ def _coverage(q: Question, ev: Evidence) -> float:
     named = len(q.entities) + len(q.groups)
     if not named:
         return 1.0
-    found = sum(e in ev.entities or e in ev.text for e in q.entities) + len(q.groups & ev.groups)
+    found = sum(_entity_in(e, ev) for e in q.entities) + len(q.groups & ev.groups)
     return found / named
+
+
+def _entity_in(entity: str, ev: Evidence) -> bool:
+    if entity in ev.entities or entity in ev.text:
+        return True
+    if len(entity) > 2 and entity[-1] in _TRAILING_PARTICLE and entity[:-1] in ev.text:
+        return True
+    return any(area in ev.text for area in _WIDER_AREAS.get(entity, ()))
 
 
 def _entities(morphs) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from answer.values import asked_kind, find_values, short_answer
+from answer.values import asked_kind, find_values, short_answer, stated_values
 
 # (question, the kind it asks for, an answering sentence, the short answer)
 CASES = [
@@ -76,3 +76,76 @@ def test_a_sentence_without_the_kind_gives_nothing():
 ])
 def test_amounts_are_read_whole(text, amounts):
     assert [s.text for s in find_values("amount", text)] == amounts
+
+
+@pytest.mark.parametrize(("sentence", "people"), [
+    # the name nearest the title, not a company's name further back
+    ("1부에서는 한빛 주식회사 오세진 대표가 실증 성과를 발표했다.", ["오세진"]),
+    # an organisation between the name and the title; two people in one sentence
+    ("협약식에는 박지훈 충남테크노파크 원장, 윤서연 중소기업연구원 원장 등 9명이 참석했다.", ["박지훈", "윤서연"]),
+    # a long title, and a city that is not a name (3 syllables ending in 시)
+    ("함지우 천안시 미래전략담당관은 \"사업을 차질 없이 추진하겠다\"고 말했다.", ["함지우"]),
+    # the title before the name, in parentheses
+    ("천안시(시장 구도윤)가 충남테크노파크와 함께 바이오 사업을 추진한다.", ["구도윤"]),
+    ("해외시장은 커지고 있다.", []),
+])
+def test_people_are_read_by_their_titles(sentence, people):
+    assert [s.text for s in find_values("person", sentence)] == people
+
+
+def test_an_organisation_question_naming_its_kind_of_body_wants_one():
+    q = "정책 공유회에 특구재단과 함께 참석한 정부 위원회는 어디인가?"
+    assert asked_kind(q) == "organization"
+    with_committee = "과기정통부, 지방시대위원회, 특구재단, 연구소기업 등이 모였다."
+    only_companies = "행사에서는 기술기반 기업인 누리텍과 한솔바이오의 우수사례를 공유했다."
+    assert [s.text for s in stated_values(q, "organization", with_committee, [("연구개발특구진흥재단", "특구재단")])] == ["지방시대위원회"]
+    assert stated_values(q, "organization", only_companies) == []
+
+
+def test_a_company_named_after_what_it_is():
+    q = "과기정통부가 찾아간 대덕특구 연구소기업은 어디인가?"
+    span = short_answer(q, asked_kind(q), "대덕특구 내 연구소기업인 하늘드론을 방문해 기술개발 현황을 확인했다.")
+    assert span is not None and span.text == "하늘드론"
+
+
+def test_places_listed_as_a_network_of_hubs():
+    q = "천안시가 산학연 거점으로 키우려는 지역은 어디어디인가?"
+    span = short_answer(q, asked_kind(q), "시는 불당·성성·천안스마트밸리 등 산학연 네트워크 거점 육성을 추진한다.")
+    assert span is not None and span.text == "불당·성성·천안스마트밸리"
+
+
+def test_a_year_question_is_not_answered_by_a_day():
+    q = "충남테크노파크는 몇 년에 설립됐나?"
+    assert stated_values(q, "date", "충남테크노파크와 업무협약을 체결했다고 19일 밝혔다.") == []
+    assert [s.text for s in stated_values(q, "date", "충남테크노파크는 1999년 설립됐다.")] == ["1999년"]
+    # a question that states the year: the day is the answer
+    q2 = "2023년 허브 네트워크 행사는 언제 열렸나?"
+    assert [s.text for s in stated_values(q2, "date", "2023년 허브 네트워크 행사가 12일 열렸다.")] == ["12일"]
+
+
+def test_a_name_the_question_gives_in_another_form_is_not_the_answer():
+    q = "과기정통부와 함께 행사를 연 기관은 어디인가?"
+    sentence = "과학기술정보통신부는 연구개발특구진흥재단과 정책 공유회를 열었다."
+    assert short_answer(q, "organization", sentence).text == "과학기술정보통신부"  # without the table's forms
+    span = short_answer(q, "organization", sentence, forms=[("과학기술정보통신부", "과기정통부", "과기부")])
+    assert span is not None and span.text == "연구개발특구진흥재단"
+
+
+def test_a_person_question_wants_someone_with_the_title_it_asks_about():
+    q = "천안산업진흥원 원장은 누구인가?"
+    assert stated_values(q, "person", "천안시(시장 구도윤)가 천안산업진흥원과 사업을 추진한다.") == []
+    # the sentence can give the title another way
+    q2 = "협의체는 누가 위원장을 맡고 있나?"
+    assert [s.text for s in stated_values(q2, "person", "협의체는 보건복지부 문태오 제2차관을 위원장으로 구성했다.")] == ["문태오"]
+
+
+@pytest.mark.parametrize(("question", "forms", "who"), [
+    ("중기부 차관과 정책을 논의한 산업부 차관은 누구였나?", [("산업통상자원부", "산업부"), ("중소벤처기업부", "중기부")], "오하람"),
+    ("충남TP와 협약한 중기연의 원장은 누가 맡고 있나?", [("테크노파크", "TP"), ("중소기업연구원", "중기연")], "윤서연"),
+    ("충남TP 원장은 누구였나?", [("테크노파크", "TP")], "박지훈"),
+])
+def test_of_several_people_the_one_whose_title_the_question_names(question, forms, who):
+    sentence = ("협약식에는 박지훈 충남테크노파크 원장, 윤서연 중소기업연구원 원장이 참석했고 "
+                if "원장" in question else "오하람 산업부 차관과 김도윤 중기부 차관은 22일 정책 협의회를 열었다.")
+    span = short_answer(question, "person", sentence, forms=forms)
+    assert span is not None and span.text == who
