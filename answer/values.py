@@ -3,8 +3,11 @@
 Kinds: amount (money), share (%), quantity (a measure with its unit: 1.2t, 40MW, 1만2,000㎡), date,
 count, person, place, organization. `asked_kind` reads
 the question's wording ("얼마나 잡혀", "언제부터", "몇 곳", "누가 맡", "어디서", "어느 기관");
-`find_values` lists the spans of one kind in a sentence; `short_answer` picks the one the question
-is after (the total, or the part the question names: 국비, 도비…; a start date for 언제부터).
+`find_values` lists the spans of one kind in a sentence (people by their titles); `stated_values`
+keeps those that could answer this question (not a name it already gives, a person with the title it
+asks about, a body of the kind it names, a year for "몇 년에"); `short_answer` picks the one the
+question is after (the total, or the part the question names: 국비, 도비…; a start date for 언제부터;
+of several people, the one whose title the question names).
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ _TITLES = ("장관|차관|원장|부원장|위원장|대표|대표이사|지사|
            "이사장|센터장|총장|교수|본부장|실장|국장|과장|팀장|소장|의원|사무총장|처장|관장|이사|사장|부사장|"
            "담당관|비서관|대변인|주무관|사무관|연구위원|책임연구원|선임연구원|부장|차장|상무|전무|위원")
 # A title at the end of a word ("원장은", "미래전략담당관,", "제2차관을"), and "(시장 임병택)".
-_TITLE_WORD = re.compile(rf"(?:{_TITLES})(?:[은는이가을를의과와도께]|에게|으로|로|께서)?[,.)」』”’\"']*$")
+_AFTER_TITLE = re.compile(r"(?:[은는이가을를의과와도께]|에게|으로|로|께서)?[,.)」』”’\"']*$")
+_TITLE_WORD = re.compile(rf"(?:{_TITLES}){_AFTER_TITLE.pattern}")
 _TITLES_LONGEST = "|".join(sorted(_TITLES.split("|"), key=len, reverse=True))
 # "세종TP 원장은 누구", "산업부 차관은 누구였나", "누가 위원장을 맡고": the title asked about and up to
 # two words before it.
@@ -154,7 +158,7 @@ def _titled_persons(sentence: str) -> list[tuple[Span, str]]:
             name = word.strip("\"'“”‘’(「『")
             if _is_name(name):
                 start = at + word.index(name)
-                title_end = at_title + len(re.sub(r"(?:[은는이가을를의과와도께]|에게|으로|로|께서)?[,.)」』”’\"']*$", "", w))
+                title_end = at_title + len(_AFTER_TITLE.sub("", w))
                 found.setdefault(start, (Span(name, start, start + len(name)), sentence[start:title_end]))
                 break
     for m in _TITLE_THEN_NAME.finditer(sentence):

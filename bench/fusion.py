@@ -45,7 +45,8 @@ class Setting:
 def grid() -> list[Setting]:
     out = []
     for second in (0.0, 0.3, 0.6):
-        for k, (wd, wb) in itertools.product((10, 60), ((1, 0.5), (1, 1), (1, 1.5), (1, 2), (1, 3))):
+        for k, (wd, wb) in itertools.product((5, 10, 60), ((1, 0.5), (1, 1), (1, 1.5), (1, 2), (1, 3), (1, 4),
+                                                          (1, 6))):
             out.append(Setting("rrf", wd, wb, k, second))
         for a in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
             out.append(Setting("minmax", a, round(1 - a, 2), 0, second))

@@ -98,7 +98,8 @@ def test_an_organisation_question_naming_its_kind_of_body_wants_one():
     assert asked_kind(q) == "organization"
     with_committee = "과기정통부, 지방시대위원회, 특구재단, 연구소기업 등이 모였다."
     only_companies = "행사에서는 기술기반 기업인 누리텍과 한솔바이오의 우수사례를 공유했다."
-    assert [s.text for s in stated_values(q, "organization", with_committee, [("연구개발특구진흥재단", "특구재단")])] == ["지방시대위원회"]
+    forms = [("연구개발특구진흥재단", "특구재단")]
+    assert [s.text for s in stated_values(q, "organization", with_committee, forms)] == ["지방시대위원회"]
     assert stated_values(q, "organization", only_companies) == []
 
 
@@ -136,11 +137,13 @@ def test_a_person_question_wants_someone_with_the_title_it_asks_about():
     assert stated_values(q, "person", "천안시(시장 구도윤)가 천안산업진흥원과 사업을 추진한다.") == []
     # the sentence can give the title another way
     q2 = "협의체는 누가 위원장을 맡고 있나?"
-    assert [s.text for s in stated_values(q2, "person", "협의체는 보건복지부 문태오 제2차관을 위원장으로 구성했다.")] == ["문태오"]
+    named_by_the_sentence = "협의체는 보건복지부 문태오 제2차관을 위원장으로 구성했다."
+    assert [s.text for s in stated_values(q2, "person", named_by_the_sentence)] == ["문태오"]
 
 
 @pytest.mark.parametrize(("question", "forms", "who"), [
-    ("중기부 차관과 정책을 논의한 산업부 차관은 누구였나?", [("산업통상자원부", "산업부"), ("중소벤처기업부", "중기부")], "오하람"),
+    ("중기부 차관과 정책을 논의한 산업부 차관은 누구였나?",
+     [("산업통상자원부", "산업부"), ("중소벤처기업부", "중기부")], "오하람"),
     ("충남TP와 협약한 중기연의 원장은 누가 맡고 있나?", [("테크노파크", "TP"), ("중소기업연구원", "중기연")], "윤서연"),
     ("충남TP 원장은 누구였나?", [("테크노파크", "TP")], "박지훈"),
 ])
