@@ -21,21 +21,7 @@ from index.embed import HashEmbedder
 from index.korean import KoreanTokenizer
 from index.shortforms import load_shortforms
 from index.writer import EmbeddedWriter
-from tests.indexing import ingest_paths
-
-
-class PrintPhases:
-    def __init__(self) -> None:
-        self.file = 0
-
-    def on_files(self, done: int, total: int, name: str) -> None:
-        # on_files(done) runs only after the batches of the first `done` files were committed.
-        self.file = done
-        print(f"committed {done}", flush=True)
-
-    def on_chunks(self, done: int, batch_total: int) -> None:
-        if done == 0:
-            print(f"embedding {self.file}", flush=True)
+from tests.indexing import PrintPhases, ingest_paths
 
 
 def main(index_dir: Path, sources: Path) -> int:
