@@ -24,6 +24,9 @@ from schema import Answer, Citation, Hit
 NOT_FOUND = "제공된 기사에서 답을 찾지 못했습니다."
 # A number with its counter ("3기", "2차", "100번째") must appear as such, not inside "제2차관".
 _COUNTER_TAGS = {"NNB", "NNG", "XSN"}
+# Counters that number one thing among its kind (the 3rd phase is another programme than the 2nd);
+# a measure or a count ("40미터", "400여 명", "7월", "2가지") is a fact the article may word otherwise.
+_ORDINAL_COUNTERS = {"기", "차", "차례", "단계", "번째", "호", "대", "기수", "차수", "회차", "년차", "세대", "권역"}
 _PARTICLE_OR_END = r"(?=[은는이가을를의와과에도로만]|[^가-힣]|$)"
 # Kiwi sometimes keeps the particle on an unknown proper noun ("시흥시의", "중기연의").
 _TRAILING_PARTICLE = "은는이가을를의와과에도"
@@ -43,7 +46,9 @@ class Candidate:
     start: int  # offsets in the article body
     end: int
     lexical: float
-    wanted: bool  # states a value of the kind the question asks for (True when it asks for none)
+    # States a value of the kind the question asks for: 1 by the patterns of answer.values (also when
+    # it asks for none), 0.5 only by a proper noun standing in for a person, place or body, 0 none.
+    wanted: float
     kind: str | None = None  # the kind of value the question asks for
     coverage: float = 1.0  # share of the question's named entities found in the sentence's article
     dense: float = 0.0
@@ -52,7 +57,7 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        base = 0.6 * self.dense + 0.4 * self.lexical + (0.1 if self.wanted else 0.0)
+        base = 0.6 * self.dense + 0.4 * self.lexical + 0.1 * self.wanted
         # A sentence about 제주테크노파크 does not answer a question about 세종테크노파크.
         return base * (0.6 + 0.4 * self.coverage)
 
@@ -92,6 +97,7 @@ class Evidence:
     entities: set[str] = field(default_factory=set)
     groups: set[str] = field(default_factory=set)
     text: str = ""
+    compact: str = ""  # the text without spaces and underscores ("테드번디", "구리야마_히데키")
 
 
 class ExtractiveAnswerer:
@@ -139,12 +145,12 @@ class ExtractiveAnswerer:
             cands.append(Candidate(
                 i, text, start, end,
                 lexical=sum(q.weights[t] for t in set(toks) & q.weights.keys()) / total,
-                wanted=q.kind is None or bool(stated_values(question, q.kind, text, q.forms)),
+                wanted=_wanted(question, q, text, names),
                 kind=q.kind, coverage=coverage[i],
                 grounded=_grounded(q, ev), names=names))
         # The sentences worth the model's time: grounded ones that state the asked-for value first
         # (only they can open an answer), then by words.
-        cands.sort(key=lambda c: (c.grounded, c.wanted, c.lexical, -c.hit_index), reverse=True)
+        cands.sort(key=lambda c: (c.grounded, c.wanted > 0, c.lexical, -c.hit_index), reverse=True)
         return self._rerank(question, cands, hits)
 
     def read_question(self, question: str, kind: str | None) -> Question:
@@ -200,8 +206,9 @@ class ExtractiveAnswerer:
                     names = tuple(Span(t.form, t.start - s.start - lead, t.start - s.start - lead + t.len)
                                   for t in s.tokens if t.tag == "NNP")
                     out.append((i, text, start, start + len(text), self._content(s.tokens), names))
-        if sf is not None:
-            for ev in evidence.values():
+        for ev in evidence.values():
+            ev.compact = _compact(ev.text)
+            if sf is not None:
                 ev.groups = set(sf.canonical(ev.text))
         return out, evidence
 
@@ -247,8 +254,14 @@ class ExtractiveAnswerer:
         return self.config.min_score_with_value if first.kind else self.config.min_score
 
 
+def _wanted(question: str, q: Question, text: str, names: tuple[Span, ...]) -> float:
+    if q.kind is None or stated_values(question, q.kind, text, q.forms):
+        return 1.0
+    return 0.5 if names and stated_values(question, q.kind, text, q.forms, names) else 0.0
+
+
 def _numbers(morphs) -> tuple[list[re.Pattern[str]], set[str]]:
-    """Numbers the question names: a number with its counter ("3기", "2차", "100번째") as a pattern
+    """Numbers the question names: a numbered thing ("3기", "2차", "100번째", "제5회") as a pattern
     its article must match, and 4-digit years as entities."""
     counted, years = [], set()
     for i, t in enumerate(morphs):
@@ -262,6 +275,8 @@ def _numbers(morphs) -> tuple[list[re.Pattern[str]], set[str]]:
             after = morphs[i + 2] if i + 2 < len(morphs) else None
             if after is not None and after.tag == "XSN" and after.start == nxt.start + nxt.len:
                 counter += after.form
+            if counter not in _ORDINAL_COUNTERS and not (i > 0 and morphs[i - 1].form == "제"):
+                continue
             counted.append(re.compile(rf"(?<![\d.]){re.escape(t.form)}\s*{re.escape(counter)}{_PARTICLE_OR_END}"))
     return counted, years
 
@@ -304,11 +319,16 @@ def _coverage(q: Question, ev: Evidence) -> float:
 
 
 def _entity_in(entity: str, ev: Evidence) -> bool:
-    if entity in ev.entities or entity in ev.text:
+    if entity in ev.entities or entity in ev.text or _compact(entity) in ev.compact:
         return True
     if len(entity) > 2 and entity[-1] in _TRAILING_PARTICLE and entity[:-1] in ev.text:
         return True
     return any(area in ev.text for area in _WIDER_AREAS.get(entity, ()))
+
+
+def _compact(text: str) -> str:
+    """Spacing varies in Korean ("테드 번디", "테드번디"), and titles may join words with "_"."""
+    return re.sub(r"[\s_]+", "", text)
 
 
 def _entities(morphs) -> set[str]:

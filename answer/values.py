@@ -1,7 +1,7 @@
 """What kind of value a Korean question asks for, and that value's span in an answering sentence.
 
 Kinds: amount (money), share (%), quantity (a measure with its unit: 1.2t, 40MW, 1만2,000㎡), date,
-count, person, place, organization. `asked_kind` reads
+count, number (any figure, for a bare "얼마"), person, place, organization. `asked_kind` reads
 the question's wording ("얼마나 잡혀", "언제부터", "몇 곳", "누가 맡", "어디서", "어느 기관");
 `find_values` lists the spans of one kind in a sentence (people by their titles); `stated_values`
 keeps those that could answer this question (not a name it already gives, a person with the title it
@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-KINDS = ("amount", "share", "quantity", "date", "count", "person", "place", "organization")
+KINDS = ("amount", "share", "quantity", "date", "count", "number", "person", "place", "organization")
 
 # Question wording, most specific first: "몇 %" before "몇", "몇 년에" (a date) before "몇 곳" (a count).
 _ASKS = (
@@ -26,10 +26,13 @@ _ASKS = (
                         r"개최일|출범일|착공일|준공일")),
     ("quantity", re.compile(r"[가-힣]*(?:생산|발전|처리|저장|공급|사용|소비|배출|감축|충전)량|용량|면적|넓이|길이|거리|"
                             r"무게|중량|몇\s*(?:톤|t|㎞|km|㎡|MW|kW|GW|MWh|kWh|리터|ℓ|L)(?![a-zA-Z])")),
-    ("amount", re.compile(r"얼마|금액|예산|비용|사업비|국비|도비|시비|투자액|투입액|매출액?|수출액|기술료|"
-                          r"규모(?:는|가|로)?\s*(?:얼마|어느|어떻)|돈이|액수|몇\s*(?:억|조|만)\s*원")),
+    ("amount", re.compile(r"금액|예산|비용|사업비|국비|도비|시비|투자액|투입액|매출액?|수출액|기술료|"
+                          r"가격|주가|시세|요금|이용료|연봉|임금|급여|출고가|값은|값이|규모(?:는|가|로)?\s*(?:얼마|어느|어떻)|돈이|돈을|액수|"
+                          r"몇\s*(?:억|조|만)\s*원|얼마(?:를|에|어치)\s*(?:받|벌|내|냈|들|투자|지원|지급|주고|썼|쓴|팔|샀|사)")),
     ("count", re.compile(r"몇\s*(?:개|명|곳|건|개사|개소|차례|번|팀|대|가지|종)|"
                          r"(?:수|인원)(?:는|가|은)\s*(?:몇|얼마)|몇이나")),
+    # "얼마" with no word of money: any figure ("84위", "9만 명", "약 100년" all answer "얼마나").
+    ("number", re.compile(r"얼마|몇\s*(?:위|배|세|살|등)")),
     ("person", re.compile(r"누구|누가|(?:위원장|원장|대표|장관|차관|지사|시장|청장|단장|회장|이사장|센터장|총장)"
                           r"(?:은|는|이|가|을|를)?\s*(?:누구|누가|맡)")),
     ("organization", re.compile(r"어느\s*(?:기관|기업|업체|회사|단체|대학|부처|곳이\s*맡)|"
@@ -47,13 +50,16 @@ AMOUNT = re.compile(
     rf"{_NUM}\s*(?:조|억|만)\s*(?:{_NUM}\s*(?:천\s*)?(?:억|만)\s*)?(?:원|달러)")
 # A measure: a number and a unit of weight, length, area, volume, power or energy.
 QUANTITY = re.compile(rf"{_NUM}\s*(?:만\s*)?(?:{_NUM}\s*)?(?:톤|t|㎏|kg|㎞|km|㎢|km2|㎡|m2|㎥|MW|kW|GW|MWh|kWh|GWh|TWh|"
-                      r"리터|ℓ|L|m)(?![a-zA-Z²³])")
+                      r"mAh|Ah|Wh|㎜|mm|㎝|cm|리터|ℓ|L|m)(?![a-zA-Z²³])")
 SHARE = re.compile(rf"{_NUM}\s*(?:%|퍼센트)(?:\s*포인트|p)?")
 DATE = re.compile(r"(?:(?:19|20)\d{2}\s*년(?:\s*\d{1,2}\s*월(?:\s*\d{1,2}\s*일)?)?|\d{1,2}\s*월(?:\s*\d{1,2}\s*일)?|"
                   r"(?:19|20)\d{2}[.-]\d{1,2}(?:[.-]\d{1,2})?)(?:\s*(?:부터|까지))?")
 _DAY = re.compile(r"(?<![\d년월])\d{1,2}\s*일(?![가-힣]*(?:간|동안))")
-COUNT = re.compile(rf"{_NUM}\s*(?:여\s*)?(?:개사|개소|개국|개|명|곳|건|차례|번째|번|팀|대|가지|종)"
-                   r"(?![가-힣]*(?:원|달러))")
+COUNT = re.compile(rf"{_NUM}\s*(?:(?:만|천|억)\s*(?:{_NUM}\s*천?\s*)?)?(?:여\s*)?"
+                   r"(?:개사|개소|개국|개|명|곳|건|차례|번째|번|팀|대|가지|종)(?![가-힣]*(?:원|달러))")
+# Other figures a bare "얼마" may ask for: a rank, a multiple, an age, a span of time.
+FIGURE = re.compile(rf"{_NUM}\s*(?:만|천|억)?\s*(?:여\s*)?(?:위|배|세|살|개월|주년|년간|년|시간|분|초)"
+                    r"(?=[은는이가을를의에도로만까부]|[^가-힣]|$)")
 _TITLES = ("장관|차관|원장|부원장|위원장|대표|대표이사|지사|부지사|시장|부시장|군수|부군수|구청장|청장|단장|회장|"
            "이사장|센터장|총장|교수|본부장|실장|국장|과장|팀장|소장|의원|사무총장|처장|관장|이사|사장|부사장|"
            "담당관|비서관|대변인|주무관|사무관|연구위원|책임연구원|선임연구원|부장|차장|상무|전무|위원")
@@ -94,6 +100,7 @@ ORG_APPOSITION = re.compile(r"(?:기업|업체|회사|스타트업|벤처)(?:인
 _ENDS_IN_PARTICLE = re.compile(r"(?:은|는|이|가|을|를|도|와|과|로|의|에|께서|했다|하고|했으며|밝혔다)$")
 
 _PATTERNS = {"amount": AMOUNT, "share": SHARE, "quantity": QUANTITY, "date": DATE, "count": COUNT}
+_FIGURES = (AMOUNT, SHARE, QUANTITY, COUNT, FIGURE)  # "number": the first that covers a place wins
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +126,8 @@ def find_values(kind: str, sentence: str) -> list[Span]:
         if kind == "date" and not spans:
             spans = [Span(m.group(0), m.start(), m.end()) for m in _DAY.finditer(sentence)]
         return [s for s in spans if s.text]
+    if kind == "number":
+        return _figures(sentence)
     if kind == "person":
         return _persons(sentence)
     if kind == "organization":
@@ -135,6 +144,18 @@ def find_values(kind: str, sentence: str) -> list[Span]:
         return sorted(listed + [span for m in PLACE.finditer(sentence) if (span := _place(m))],
                       key=lambda x: x.start)
     return []
+
+
+def _figures(sentence: str) -> list[Span]:
+    """Every figure in the sentence, each place once (money before a count: "3,000만원" is no count)."""
+    taken: list[Span] = []
+    for pattern in _FIGURES:
+        for m in pattern.finditer(sentence):
+            text = m.group(0).strip()
+            span = Span(text, m.start(), m.start() + len(text))
+            if text and not any(t.start < span.end and span.start < t.end for t in taken):
+                taken.append(span)
+    return sorted(taken, key=lambda x: x.start)
 
 
 def _persons(sentence: str) -> list[Span]:
@@ -204,13 +225,20 @@ _ASKED_ORG_NOUN = re.compile(rf"({_ORG_NOUNS})(?:은|는|이|가)\s*(?:어디|�
 _ASKS_YEAR = re.compile(r"몇\s*년(?!\s*(?:간|동안|째|차))|연도|몇\s*년도|어느\s*해")
 
 
-def stated_values(question: str, kind: str, sentence: str, forms: Sequence[Sequence[str]] = ()) -> list[Span]:
+def stated_values(question: str, kind: str, sentence: str, forms: Sequence[Sequence[str]] = (),
+                  proper_nouns: Sequence[Span] = ()) -> list[Span]:
     """The spans of the kind in the sentence that could answer the question: not a value the
     question itself states (nor any form of a short-form group it uses: `forms`, each group's forms,
     so 과학기술정보통신부 when it says 과기정통부), a person holding the title it asks about, a body of
-    the kind it names, and a year when it asks for a year ("몇 년에 설립": "19일" is no answer)."""
+    the kind it names, and a year when it asks for a year ("몇 년에 설립": "19일" is no answer).
+
+    proper_nouns (Kiwi's NNP spans of the sentence) stand in for a person, place or organization
+    the patterns do not catch ("…연구소기업은 메디스캔랩이다", "노아", "교토"), under the same checks.
+    """
     named = [question, *(f for group in forms for f in group)]
     spans = [s for s in find_values(kind, sentence) if not any(_named_in(s.text, n) for n in named)]
+    if not spans and kind in ("person", "place", "organization"):
+        spans = [s for s in proper_nouns if not any(_named_in(s.text, n) for n in named)]
     role = asked_role(question) if kind == "person" else None
     if role:  # "진흥원 원장은 누구?": a 시장 is no answer, unless the sentence makes them one ("…을 위원장으로")
         titled = {span.start: phrase for span, phrase in _titled_persons(sentence)}
@@ -232,17 +260,17 @@ def short_answer(question: str, kind: str | None, sentence: str,
     """The span of the asked-for kind the question is after, or None.
 
     proper_nouns (Kiwi's NNP spans of the sentence) stand in for a person, place or organization
-    the patterns do not catch ("…연구소기업은 메디스캔랩이다"): the last one the question does not name.
+    the patterns do not catch ("…연구소기업은 메디스캔랩이다"): the last one that passes the checks of
+    `stated_values`.
     """
     if kind is None:
         return None
     spans = stated_values(question, kind, sentence, forms)
-    if not spans and kind in ("person", "place", "organization") and proper_nouns:
-        named = [question, *(f for group in forms for f in group)]
-        spans = [s for s in proper_nouns if not any(_named_in(s.text, n) for n in named)][-1:]
+    if not spans and proper_nouns:
+        spans = stated_values(question, kind, sentence, forms, proper_nouns)
     if not spans:
         return None
-    if kind in ("amount", "share", "quantity", "count"):
+    if kind in ("amount", "share", "quantity", "count", "number"):
         return _pick_quantity(question, sentence, spans)
     if kind == "date":
         return _pick_date(question, spans)
@@ -288,13 +316,20 @@ def _named_in(value: str, question: str) -> bool:
 
 
 def _pick_quantity(question: str, sentence: str, spans: list[Span]) -> Span:
-    """The total ("총 400억원") when the question asks for a total, else the part the question names
-    just before a value (국비, 도비, 수출액이 …), else what a change came to ("58.2%에서 71.6%로" →
-    71.6%), else the total, else the first."""
+    """The total ("총 400억원") when the question asks for a total, else the value carrying the
+    question's "까지"/"로" ("얼마까지 올랐나" → "3위까지"), else the part the question names just before a
+    value (국비, 도비, 수출액이 …), else what a change came to ("58.2%에서 71.6%로" → 71.6%), else the
+    total, else the first."""
     totals = [s for s in spans
               if re.search(r"(?:총|모두|전체|합계|누적)\s*(?:사업비\s*)?$", sentence[max(0, s.start - 8):s.start])]
     if totals and re.search(r"총|전체|합계|규모|모두", question):
         return totals[0]  # "총사업비와 국비·시비 분담은?": the total first, its parts are in the quote
+    asked = re.search(r"(?:얼마|몇\s*[가-힣%]{0,2}?)(까지|로)", question)
+    if asked:  # "얼마까지 올랐나" → "3위까지", "몇 %로" → "71.6%로"
+        marked = [s for s in spans if sentence[s.end:s.end + len(asked.group(1)) + 1].lstrip()
+                  .startswith(asked.group(1))]
+        if marked:
+            return marked[-1]
     for s in spans:
         label = re.search(r"([가-힣]{2,}?)(?:이|가|은|는|을|를|도|의|만|으로|로)?\s*$",
                           sentence[max(0, s.start - 8):s.start])

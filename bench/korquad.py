@@ -1,11 +1,14 @@
 """KorQuAD 1.0 dev as a retrieval benchmark: question -> its paragraph; dense, BM25 and hybrid.
 
 Run: .venv/bin/python -m bench.korquad [--limit N] [--tune] [--backend embedded postgres]
+                                       [--answers 10 [--answers-start 0 5]]
 Each paragraph is ingested as one article (id kq-<doc>-<para>); the first build embeds ~1,900
 chunks (minutes on 2 cores; cached afterwards in bench/work/korquad). With --backend postgres the
 same JSONL goes through the pipeline into PostgreSQL (NEWSRAG_DATABASE_URL, or a local server in
 bench/work/pg), its vectors copied from the embedded index's cache: the model embeds nothing again.
-Both backends are ranked with the same query vectors and Kiwi tokens.
+Both backends are ranked with the same query vectors and Kiwi tokens. --answers N checks the
+extractive answers on every Nth question; the sample from question 0 is the one the answerer's
+rules were developed on, the one from question 5 (--answers-start 0 5) is held out.
 """
 
 from __future__ import annotations
@@ -126,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="index backends to rank with (the same query vectors for all)")
     ap.add_argument("--answers", type=int, default=0,
                     help="also check extractive answers on every Nth question (e.g. 10)")
+    ap.add_argument("--answers-start", type=int, nargs="+", default=[0], metavar="K",
+                    help="answer samples starting at question K (default 0; e.g. 0 5: the sample the "
+                         "answerer was developed on and a held-out one)")
     args = ap.parse_args(argv)
     settings = Settings()
     articles, queries, qrels = load_korquad(args.limit)
@@ -160,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tune and embedded_runs:
         tune(searcher, queries, qrels, *embedded_runs)
     if args.answers:
-        check_answers(settings, idx, load_answers(), queries[::args.answers])
+        check_answers(settings, idx, load_answers(), {k: queries[k::args.answers] for k in args.answers_start})
     return 0
 
 
@@ -170,29 +176,33 @@ def load_answers() -> dict[str, list[str]]:
             for doc in data for para in doc["paragraphs"] for qa in para["qas"]}
 
 
-def check_answers(settings, idx, golds: dict[str, list[str]], queries) -> None:
-    """Share of questions whose gold answer string is inside the answer's cited sentences."""
+def check_answers(settings, idx, golds: dict[str, list[str]], samples: dict[int, list]) -> None:
+    """Share of questions whose gold answer string is inside the answer's short answer or cited
+    sentences, per sample (questions K, K+N, K+2N …)."""
     from engine import Engine
 
     engine = Engine.load(settings, idx)
-    found = answered = short = short_hit = 0
-    times = []
-    for qid, text in queries:
-        t0 = time.perf_counter()
-        a = engine.ask(text)
-        times.append(time.perf_counter() - t0)
-        answered += a.answerable
-        in_short = bool(a.short_answer) and any(g in a.short_answer or a.short_answer in g for g in golds[qid])
-        found += in_short or any(g in c.quote for g in golds[qid] for c in a.citations)
-        short += bool(a.short_answer)
-        short_hit += in_short
-    n = len(queries)
-    times.sort()
-    print(f"\nExtractive answers on {n} KorQuAD dev questions (every question of the sample has an answer):")
-    cols = ["questions", "gold in the short answer or the cited sentences", "answered", "with a short answer",
-            "short answer overlaps the gold", "ask p50 ms"]
-    print(table([dict(zip(cols, [n, found / n, answered / n, short / n, short_hit / max(1, short),
-                                 1000 * times[n // 2]], strict=True))], cols))
+    rows = []
+    cols = ["sample", "questions", "gold in the short answer or the cited sentences", "answered",
+            "with a short answer", "short answer overlaps the gold", "ask p50 ms"]
+    for start, queries in samples.items():
+        found = answered = short = short_hit = 0
+        times = []
+        for qid, text in queries:
+            t0 = time.perf_counter()
+            a = engine.ask(text)
+            times.append(time.perf_counter() - t0)
+            answered += a.answerable
+            in_short = bool(a.short_answer) and any(g in a.short_answer or a.short_answer in g for g in golds[qid])
+            found += in_short or any(g in c.quote for g in golds[qid] for c in a.citations)
+            short += bool(a.short_answer)
+            short_hit += in_short
+        n = len(queries)
+        times.sort()
+        rows.append(dict(zip(cols, [f"from question {start}", n, found / n, answered / n, short / n,
+                                    short_hit / max(1, short), 1000 * times[n // 2]], strict=True)))
+    print("\nExtractive answers on KorQuAD dev questions (every question of a sample has an answer):")
+    print(table(rows, cols))
 
 
 def qrels_for(queries, qrels):

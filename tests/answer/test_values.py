@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from answer.values import asked_kind, find_values, short_answer, stated_values
+from answer.values import Span, asked_kind, find_values, short_answer, stated_values
 
 # (question, the kind it asks for, an answering sentence, the short answer)
 CASES = [
@@ -36,6 +36,11 @@ CASES = [
                  id="organization-company"),
     pytest.param("센터장은 누가 맡았나?", "person",
                  "초대 센터장에는 김민호 울산테크노파크 수소사업단장이 임명됐다.", "김민호", id="person"),
+    pytest.param("성장지원센터 입주 기업 수는 전국에서 얼마까지 올랐나?", "number",
+                 "입주 기업 수는 2년 만에 9만 명 규모의 고용을 거느린 1,200개사로 늘어 전국 3위까지 올랐다.",
+                 "3위", id="number-bare-eolma"),
+    pytest.param("시제품 부품의 두께는 얼마인가?", "number",
+                 "시제품 부품은 두께 35cm, 무게 1.2t으로 기존 제품보다 가볍다.", "35cm", id="number-measure"),
     pytest.param("실증센터 개소식은 어디에서 열렸나?", "place",
                  "울산테크노파크는 11일 울주군 온산읍에서 '수소 모빌리티 부품 실증센터' 개소식을 열었다.",
                  "울주군 온산읍", id="place"),
@@ -152,3 +157,35 @@ def test_of_several_people_the_one_whose_title_the_question_names(question, form
                 if "원장" in question else "오하람 산업부 차관과 김도윤 중기부 차관은 22일 정책 협의회를 열었다.")
     span = short_answer(question, "person", sentence, forms=forms)
     assert span is not None and span.text == who
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("충북 3기 사업에는 예산이 얼마나 잡혀 있나?", "amount"),  # a word of money: only money answers
+    ("에스모 주가는 하루 전보다 얼마나 뛰었나?", "amount"),
+    ("한성숙 대표 내정자의 연봉은 얼마로 정해졌나?", "amount"),
+    ("모스크바를 떠난 본대는 대략 얼마 정도인가?", "number"),  # no word of money: any figure
+    ("편파성 순위는 얼마까지 떨어졌나?", "number"),
+])
+def test_bare_eolma_asks_for_any_figure_money_words_for_money(question, kind):
+    assert asked_kind(question) == kind
+
+
+def test_figures_are_each_read_once_money_before_a_count():
+    text = "본대는 9만 명, 3,000만원을 들여 84위까지 약 100년 동안 142만5천명이 57 mm 600 mAh"
+    assert [s.text for s in find_values("number", text)] == [
+        "9만 명", "3,000만원", "84위", "100년", "142만5천명", "57 mm", "600 mAh"]
+    assert [s.text for s in find_values("count", text)] == ["9만 명", "142만5천명"]
+    assert [s.text for s in find_values("quantity", text)] == ["57 mm", "600 mAh"]
+    assert find_values("amount", "재직자 600명을 대상으로 교육한다.") == []
+
+
+def test_a_proper_noun_stands_in_for_a_person_under_the_same_checks():
+    sentence = "하나님의 명령에 따라 노아는 방주를 만들었다."
+    names = [Span("하나님", 0, 3), Span("노아", 13, 15)]
+    q = "하나님의 명령에 배를 만든 사람은 누구인가?"
+    assert stated_values(q, "person", sentence) == []  # no title: the patterns find no one
+    assert [s.text for s in stated_values(q, "person", sentence, proper_nouns=names)] == ["노아"]
+    span = short_answer(q, "person", sentence, names)
+    assert span is not None and span.text == "노아"
+    # The title asked about must be the person's: a bare proper noun is no 원장.
+    assert stated_values("시흥산업진흥원 원장은 누구인가?", "person", sentence, proper_nouns=names) == []
