@@ -147,7 +147,8 @@ def find_values(kind: str, sentence: str) -> list[Span]:
 
 
 def _figures(sentence: str) -> list[Span]:
-    """Every figure in the sentence, each place once (money before a count: "3,000만원" is no count)."""
+    """Every figure in the sentence, each stretch of text read once, money first ("3,000만원" is no
+    count of 만)."""
     taken: list[Span] = []
     for pattern in _FIGURES:
         for m in pattern.finditer(sentence):
@@ -260,8 +261,8 @@ def short_answer(question: str, kind: str | None, sentence: str,
     """The span of the asked-for kind the question is after, or None.
 
     proper_nouns (Kiwi's NNP spans of the sentence) stand in for a person, place or organization
-    the patterns do not catch ("…연구소기업은 메디스캔랩이다"): the last one that passes the checks of
-    `stated_values`.
+    the patterns do not catch ("…연구소기업은 메디스캔랩이다"): of those that pass the checks of
+    `stated_values`, the one the question's words lead up to (`_pick_named`).
     """
     if kind is None:
         return None

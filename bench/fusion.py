@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python -m bench.fusion [--limit N]
 Builds (or reuses) bench/work/korquad (5,774 KorQuAD 1.0 dev questions over 964 paragraphs) and
-bench/work/longdocs (bench/questions_longdocs.jsonl: 84 hand-written questions over 80 pages of ~6
+bench/work/longdocs (bench/questions_longdocs.jsonl: 152 hand-written questions over 80 pages of ~6
 soynlp news articles each; bench.longdocs writes the pages). Every fusion setting (weighted RRF and
 min-max score fusion, with and without article-level aggregation) is scored on the even-numbered
 questions of both sets (the development halves); the one whose worst margin over the better single
