@@ -41,12 +41,12 @@ class Settings(BaseSettings):
     shortforms: bool = True  # 과기정통부 ↔ 과학기술정보통신부 … (index/shortforms.ko.tsv) in search and answers
 
     top_k: int = 8
-    rrf_k: int = 10  # tuned on KorQuAD dev (bench/korquad.py --tune)
+    rrf_k: int = 5  # chosen on KorQuAD and long-page dev halves together (bench/fusion.py)
     dense_weight: float = 1.0
-    bm25_weight: float = 1.5
+    bm25_weight: float = 6.0
     fusion: Literal["rrf", "minmax"] = "rrf"  # rank fusion, or score fusion (bench/fusion.py compares them)
     article_second: float = 0.0  # article ranking: best chunk + this × second best (long page-like documents)
-    max_chunks_per_article: int = 2
+    max_chunks_per_article: int = 3  # in an answer's hits (search lists show one per article)
     exact_search_max: int = 200_000  # past this many chunks the dense index turns approximate
 
     answer_min_score: float = 0.60  # extractive answers below this say "not found" (bench/seeds.py)
