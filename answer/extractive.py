@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from answer.values import Span, asked_kind, short_answer, stated_values
+from answer.values import Span, asked_kind, short_answer, stated
 from index.embed import Embedder
 from index.korean import ENTITY_POS, KoreanTokenizer
 from schema import Answer, Citation, Hit
@@ -255,9 +255,10 @@ class ExtractiveAnswerer:
 
 
 def _wanted(question: str, q: Question, text: str, names: tuple[Span, ...]) -> float:
-    if q.kind is None or stated_values(question, q.kind, text, q.forms):
+    if q.kind is None:
         return 1.0
-    return 0.5 if names and stated_values(question, q.kind, text, q.forms, names) else 0.0
+    spans, by_proper_noun = stated(question, q.kind, text, q.forms, names)
+    return (0.5 if by_proper_noun else 1.0) if spans else 0.0
 
 
 def _numbers(morphs) -> tuple[list[re.Pattern[str]], set[str]]:

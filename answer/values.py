@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 KINDS = ("amount", "share", "quantity", "date", "count", "number", "person", "place", "organization")
 
@@ -226,19 +227,33 @@ _ASKED_ORG_NOUN = re.compile(rf"({_ORG_NOUNS})(?:은|는|이|가)\s*(?:어디|�
 _ASKS_YEAR = re.compile(r"몇\s*년(?!\s*(?:간|동안|째|차))|연도|몇\s*년도|어느\s*해")
 
 
+class Stated(NamedTuple):
+    spans: list[Span]
+    by_proper_noun: bool  # no pattern found a value: the spans are proper nouns standing in
+
+
 def stated_values(question: str, kind: str, sentence: str, forms: Sequence[Sequence[str]] = (),
                   proper_nouns: Sequence[Span] = ()) -> list[Span]:
+    """The spans of the kind in the sentence that could answer the question (see `stated`)."""
+    return stated(question, kind, sentence, forms, proper_nouns).spans
+
+
+def stated(question: str, kind: str, sentence: str, forms: Sequence[Sequence[str]] = (),
+           proper_nouns: Sequence[Span] = ()) -> Stated:
     """The spans of the kind in the sentence that could answer the question: not a value the
     question itself states (nor any form of a short-form group it uses: `forms`, each group's forms,
     so 과학기술정보통신부 when it says 과기정통부), a person holding the title it asks about, a body of
     the kind it names, and a year when it asks for a year ("몇 년에 설립": "19일" is no answer).
 
     proper_nouns (Kiwi's NNP spans of the sentence) stand in for a person, place or organization
-    the patterns do not catch ("…연구소기업은 메디스캔랩이다", "노아", "교토"), under the same checks.
+    the patterns do not catch ("…연구소기업은 메디스캔랩이다", "노아", "교토"), under the same checks,
+    and only when the patterns find nothing the question does not name itself; `by_proper_noun`
+    says so (one pass of the patterns either way).
     """
     named = [question, *(f for group in forms for f in group)]
     spans = [s for s in find_values(kind, sentence) if not any(_named_in(s.text, n) for n in named)]
-    if not spans and kind in ("person", "place", "organization"):
+    by_proper_noun = not spans and kind in ("person", "place", "organization")
+    if by_proper_noun:
         spans = [s for s in proper_nouns if not any(_named_in(s.text, n) for n in named)]
     role = asked_role(question) if kind == "person" else None
     if role:  # "진흥원 원장은 누구?": a 시장 is no answer, unless the sentence makes them one ("…을 위원장으로")
@@ -253,7 +268,7 @@ def stated_values(question: str, kind: str, sentence: str, forms: Sequence[Seque
         spans = [s for s in spans if "년" in s.text or re.match(r"(?:19|20)\d{2}[.-]", s.text)]
     elif kind == "date" and not spans:  # "2023년 행사는 언제?": "12일" when the year is the question's
         spans = [Span(m.group(0), m.start(), m.end()) for m in _DAY.finditer(sentence)]
-    return spans
+    return Stated(spans, by_proper_noun)
 
 
 def short_answer(question: str, kind: str | None, sentence: str,
@@ -266,9 +281,7 @@ def short_answer(question: str, kind: str | None, sentence: str,
     """
     if kind is None:
         return None
-    spans = stated_values(question, kind, sentence, forms)
-    if not spans and proper_nouns:
-        spans = stated_values(question, kind, sentence, forms, proper_nouns)
+    spans = stated_values(question, kind, sentence, forms, proper_nouns or ())
     if not spans:
         return None
     if kind in ("amount", "share", "quantity", "count", "number"):

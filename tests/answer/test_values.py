@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from answer.values import Span, asked_kind, find_values, short_answer, stated_values
+from answer.values import Span, asked_kind, find_values, short_answer, stated, stated_values
 
 # (question, the kind it asks for, an answering sentence, the short answer)
 CASES = [
@@ -189,3 +189,8 @@ def test_a_proper_noun_stands_in_for_a_person_under_the_same_checks():
     assert span is not None and span.text == "노아"
     # The title asked about must be the person's: a bare proper noun is no 원장.
     assert stated_values("시흥산업진흥원 원장은 누구인가?", "person", sentence, proper_nouns=names) == []
+    # The answer scorer ranks a stand-in below a value the patterns read: `stated` tells them apart.
+    assert stated(q, "person", sentence, proper_nouns=names).by_proper_noun
+    titled = "협의체는 보건복지부 박민수 제2차관을 위원장으로 구성했다."
+    read = stated("협의체 위원장은 누구인가?", "person", titled, proper_nouns=[Span("보건복지부", 4, 9)])
+    assert [s.text for s in read.spans] == ["박민수"] and not read.by_proper_noun
