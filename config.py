@@ -9,6 +9,10 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.hybrid import SearchParams
+
+_SEARCH = SearchParams()  # the ranking defaults live with the fusion code
+
 DEFAULT_MODEL = "embeddinggemma-300m"  # resolved to the copy fetched by `python -m index fetch-model`
 
 
@@ -41,12 +45,13 @@ class Settings(BaseSettings):
     shortforms: bool = True  # 과기정통부 ↔ 과학기술정보통신부 … (index/shortforms.ko.tsv) in search and answers
 
     top_k: int = 8
-    rrf_k: int = 5  # chosen on KorQuAD and long-page dev halves together (bench/fusion.py)
-    dense_weight: float = 1.0
-    bm25_weight: float = 6.0
-    fusion: Literal["rrf", "minmax"] = "rrf"  # rank fusion, or score fusion (bench/fusion.py compares them)
-    article_second: float = 0.0  # article ranking: best chunk + this × second best (long page-like documents)
-    max_chunks_per_article: int = 3  # in an answer's hits (search lists show one per article)
+    # Fusion, chosen on KorQuAD and long-page dev halves together (bench/fusion.py compares settings).
+    rrf_k: int = _SEARCH.rrf_k
+    dense_weight: float = _SEARCH.dense_weight
+    bm25_weight: float = _SEARCH.bm25_weight
+    fusion: Literal["rrf", "minmax"] = _SEARCH.fusion  # rank fusion, or score fusion
+    article_second: float = _SEARCH.article_second  # article ranking: best chunk + this × second best
+    max_chunks_per_article: int = _SEARCH.max_per_article  # in an answer's hits (search lists show one)
     exact_search_max: int = 200_000  # past this many chunks the dense index turns approximate
 
     answer_min_score: float = 0.60  # extractive answers below this say "not found" (bench/seeds.py)

@@ -9,9 +9,9 @@ from pathlib import Path
 from config import DEFAULT_MODEL, Settings
 from contracts import ChunkEmbedder, IndexWriter, Retriever
 from index.embed import Embedder, load_embedder
+from index.hybrid import SearchParams
 from index.korean import KoreanTokenizer, build_kiwi
 from index.model import default_cache_dir, resolve_model
-from index.searcher import SearchParams
 
 
 def model_cache_dir(settings: Settings) -> Path:

@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    """How both backends rank; config.Settings takes its defaults from here."""
+
+    rrf_k: int = 5  # bench/fusion.py: chosen on the dev halves of KorQuAD and the long pages
+    dense_weight: float = 1.0
+    bm25_weight: float = 6.0
+    max_per_article: int = 3  # chunks per article (or near-duplicate group) unless a call asks otherwise
+    min_pool: int = 50
+    fusion: Literal["rrf", "minmax"] = "rrf"  # or "minmax": scores scaled to [0, 1] per ranking, then weighted
+    article_second: float = 0.0  # article-level aggregation: weight of an article's second-best chunk
 
 
 def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float] | None = None,

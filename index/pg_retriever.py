@@ -24,9 +24,9 @@ from psycopg import errors as pg_errors
 
 from index import pg_schema as pg
 from index.embed import Embedder
-from index.hybrid import by_article, cap_per_group, fuse, rank_of
+from index.hybrid import SearchParams, by_article, cap_per_group, fuse, rank_of
 from index.korean import KoreanTokenizer
-from index.searcher import QUERY_CACHE_SIZE, SearchParams
+from index.searcher import QUERY_CACHE_SIZE
 from schema import NO_FILTERS, Article, Change, Chunk, Filters, Hit, SavedBriefing, record_from_dict
 
 K1, B = 1.5, 0.75  # bm25s's defaults, as the embedded backend's BM25 uses them

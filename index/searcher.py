@@ -15,7 +15,7 @@ from index import catalog as cat
 from index.cache import CACHE_FILE, EmbeddingCache, cache_key
 from index.dense import DenseFilter, search_dense
 from index.embed import Embedder
-from index.hybrid import by_article, cap_per_group, fuse, rank_of
+from index.hybrid import SearchParams, by_article, cap_per_group, fuse, rank_of
 from index.korean import KoreanTokenizer
 from index.sparse import SparseFilter, idf, search_sparse
 from index.stats import catalog_stats
@@ -44,17 +44,6 @@ class RowFilter:
 ALL_ROWS = RowFilter(None, None)
 
 
-@dataclass(frozen=True, slots=True)
-class SearchParams:
-    rrf_k: int = 5  # bench/fusion.py: chosen on the dev halves of KorQuAD and the long pages
-    dense_weight: float = 1.0
-    bm25_weight: float = 6.0
-    max_per_article: int = 3
-    min_pool: int = 50
-    fusion: str = "rrf"  # or "minmax": scores scaled to [0, 1] per ranking, then weighted (index/hybrid.py)
-    article_second: float = 0.0  # article-level aggregation: weight of an article's second-best chunk
-
-
 class Searcher:
     """The Retriever of the embedded backend: loaded once per process and shared by threads;
     picks up new generations on its own.
@@ -65,10 +54,11 @@ class Searcher:
     """
 
     def __init__(self, index_dir: Path, embedder: Embedder | None, tokenizer: KoreanTokenizer | None,
-                 params: SearchParams = SearchParams(), verify_in_background: bool = True) -> None:
+                 params: SearchParams | None = None, verify_in_background: bool = True) -> None:
         if not (index_dir / cat.CATALOG_FILE).is_file():
             raise IndexMissingError(str(index_dir))
-        self.index_dir, self.embedder, self.tokenizer, self.params = index_dir, embedder, tokenizer, params
+        self.index_dir, self.embedder, self.tokenizer = index_dir, embedder, tokenizer
+        self.params = params or SearchParams()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._gen: Generation | None = None

@@ -47,8 +47,9 @@ def test_both_backends_give_the_same_top_three(pg_sample, sample_engine):
 
 
 def test_other_fusion_settings_rank_as_the_embedded_backend(pg_sample, sample_index, pg_dsn, tokenizer, embedder):
+    from index.hybrid import SearchParams
     from index.pg_retriever import PgRetriever
-    from index.searcher import Searcher, SearchParams
+    from index.searcher import Searcher
 
     for params in (SearchParams(fusion="minmax"), SearchParams(rrf_k=60, bm25_weight=1.0, article_second=0.5)):
         r = PgRetriever(pg_dsn, embedder, tokenizer, params)

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from index.searcher import Searcher, SearchParams
+from index.hybrid import SearchParams
+from index.searcher import Searcher
 from index.shortforms import DEFAULT_TABLE, load_shortforms
 
 
